@@ -1,0 +1,1 @@
+/* proto.c — the wire codec (being written; see protocol/meson.build). */

@@ -1,0 +1,66 @@
+/*
+ * config.h — the server's settings: defaults, the INI file (inih), and
+ * command-line flags, from one table so that every key has a flag.
+ *
+ * Precedence: defaults < file < flags. A key in section [server] has the
+ * flag --KEY (e.g. --listen); any other has --SECTION-KEY with '_' written
+ * as '-' (e.g. [store] batch_max is --store-batch-max). `hearth serve
+ * --help` prints the table.
+ *
+ * A bad file or value is reported as "FILE:LINE: [section] key: why" and
+ * the caller exits with status 2.
+ */
+#ifndef HEARTH_CONFIG_H
+#define HEARTH_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct config {
+	/* [server] */
+	char *listen_addr; /* "127.0.0.1" */
+	int listen_port;   /* 8080; 0 picks a free port (logged at start) */
+	char *data_dir;    /* "./var" */
+	char *web_root;    /* static files for / */
+	char *origins;     /* comma list; empty: derived from listen */
+	int64_t max_body;  /* bytes of a request body */
+	int max_conns_per_ip;
+	int testing;       /* enables test-only controls (clock) */
+	int demo;          /* seed demo data at start */
+	/* [store] */
+	char *synchronous; /* FULL or NORMAL */
+	int batch_max;     /* jobs per transaction at most */
+	int queue_max;     /* queued jobs before callers get "overloaded" */
+	/* [log] */
+	char *log_level;
+};
+
+/* Fill c with defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Load an INI file over the current values. 0 on success; on failure
+ * writes one line to err ("FILE:LINE: ...") and returns -1.
+ */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Apply one flag ("listen", "store-batch-max", …) with its value.
+ * 1 if the flag is a config key and was applied, 0 if it is not a config
+ * key, -1 with err filled if the value is bad.
+ */
+int config_apply_flag(struct config *c, const char *flag, const char *value, char *err,
+		      size_t errlen);
+
+/* 1 when flag names a yes/no key, which may be given without a value (--testing). */
+int config_flag_is_switch(const char *flag);
+
+/* Checks that need several keys at once; 0 or -1 with err. */
+int config_check(const struct config *c, char *err, size_t errlen);
+
+/* Print every key with its flag, default and meaning. */
+void config_print_help(FILE *out);
+
+void config_free(struct config *c);
+
+#endif

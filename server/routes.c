@@ -1,0 +1,45 @@
+/*
+ * routes.c — the wiring of modules into the server (see routes.h).
+ */
+#include "routes.h"
+
+#include "http.h"
+#include "server.h"
+
+int routes_init(struct server *srv, char *err, size_t errlen)
+{
+	(void)srv;
+	(void)err;
+	(void)errlen;
+	http_core_routes();
+	/* -- module routes -- */
+	return 0;
+}
+
+size_t routes_ws_protocols(struct lws_protocols *out, size_t max)
+{
+	size_t n = 0;
+
+	(void)out;
+	(void)max;
+	/* -- module protocols -- */
+	return n;
+}
+
+void routes_tick(struct server *srv)
+{
+	(void)srv;
+	/* -- module ticks -- */
+}
+
+void routes_shutdown(struct server *srv)
+{
+	(void)srv;
+	/* -- module shutdown -- */
+}
+
+void routes_free(struct server *srv)
+{
+	(void)srv;
+	/* -- module free -- */
+}

@@ -1,0 +1,38 @@
+/*
+ * schema.c — every migration, in version order (see schema.h).
+ */
+#include "schema.h"
+
+#include "util.h"
+
+static const struct migration migrations[] = {
+	{1, "core",
+	 /* settings: small key/value facts about this installation */
+	 "CREATE TABLE settings ("
+	 "  key TEXT PRIMARY KEY,"
+	 "  value TEXT NOT NULL);"
+	 /* audit_log: append-only; each row's hash covers the previous row's
+	  * hash, so a deleted or edited row breaks the chain (hearth verify audit) */
+	 "CREATE TABLE audit_log ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  ts INTEGER NOT NULL,"          /* ms since epoch */
+	 "  actor_id INTEGER,"             /* NULL: the system */
+	 "  action TEXT NOT NULL,"
+	 "  target_type TEXT,"
+	 "  target_id INTEGER,"
+	 "  detail TEXT NOT NULL DEFAULT '{}'," /* JSON, ids and codes only */
+	 "  prev_hash TEXT NOT NULL,"
+	 "  hash TEXT NOT NULL);"
+	 "CREATE INDEX audit_log_actor ON audit_log(actor_id, ts);"
+	 "CREATE INDEX audit_log_action ON audit_log(action, ts);"
+	 "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	 "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+	 "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	 "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"},
+};
+
+const struct migration *schema_migrations(size_t *n)
+{
+	*n = ARRAY_LEN(migrations);
+	return migrations;
+}

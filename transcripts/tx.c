@@ -1,0 +1,1 @@
+/* tx.c — the transcript model (being written). */
