@@ -43,6 +43,20 @@ static const struct key keys[] = {
 	{"store", "queue_max", K_INT, OFF(queue_max), 16, 10000000,
 	 "queued writes before requests are refused as overloaded"},
 	{"log", "level", K_LEVEL, OFF(log_level), 0, 0, "debug, info, warn or error"},
+	{"accounts", "idle_timeout_min", K_INT, OFF(idle_timeout_min), 1, 24 * 60,
+	 "minutes of inactivity that end a session"},
+	{"accounts", "session_hours", K_INT, OFF(session_hours), 1, 24 * 7,
+	 "absolute lifetime of a session, hours"},
+	{"accounts", "remember_days", K_INT, OFF(remember_days), 1, 365,
+	 "lifetime of a 'remember me' session, days"},
+	{"accounts", "max_failures", K_INT, OFF(max_failures), 1, 1000,
+	 "failed log-ins (per account or address) before 429"},
+	{"accounts", "failure_window_min", K_INT, OFF(failure_window_min), 1, 24 * 60,
+	 "window for counting failed log-ins, minutes"},
+	{"accounts", "hash_concurrency", K_INT, OFF(hash_concurrency), 1, 4,
+	 "password hashes computed at once (each takes ~130 MiB)"},
+	{"accounts", "scrypt_ln", K_INT, OFF(scrypt_ln), 10, 20,
+	 "scrypt cost log2(N) for new hashes; below 17 only with testing"},
 };
 
 void config_defaults(struct config *c)
@@ -59,6 +73,13 @@ void config_defaults(struct config *c)
 	c->batch_max = 512;
 	c->queue_max = 100000;
 	c->log_level = xstrdup("info");
+	c->idle_timeout_min = 30;
+	c->session_hours = 12;
+	c->remember_days = 30;
+	c->max_failures = 5;
+	c->failure_window_min = 15;
+	c->hash_concurrency = 2;
+	c->scrypt_ln = 17;
 }
 
 void config_free(struct config *c)
@@ -268,6 +289,10 @@ int config_flag_is_switch(const char *flag)
 
 int config_check(const struct config *c, char *err, size_t errlen)
 {
+	if (c->scrypt_ln < 17 && !c->testing) {
+		snprintf(err, errlen, "[accounts] scrypt_ln below 17 is allowed only with testing");
+		return -1;
+	}
 	if (c->batch_max > c->queue_max) {
 		snprintf(err, errlen, "[store] batch_max must not exceed queue_max");
 		return -1;

@@ -33,6 +33,14 @@ struct config {
 	int queue_max;     /* queued jobs before callers get "overloaded" */
 	/* [log] */
 	char *log_level;
+	/* [accounts] */
+	int idle_timeout_min;   /* a session unused this long ends (not "remember me") */
+	int session_hours;      /* absolute lifetime of a session */
+	int remember_days;      /* lifetime of a "remember me" session */
+	int max_failures;       /* failed log-ins per account or address before 429 */
+	int failure_window_min; /* …within this window */
+	int hash_concurrency;   /* password hashes running at once */
+	int scrypt_ln;          /* log2(N) for new password hashes (17; lower only with --testing) */
 };
 
 /* Fill c with defaults. */

@@ -77,6 +77,7 @@ static void req_free(struct http_req *req)
 	free(req->user_agent);
 	free(req->ctype);
 	json_decref(req->json);
+	json_decref(req->out);
 	buf_free(&req->body);
 	buf_free(&req->resp);
 	buf_free(&req->headers);
@@ -212,6 +213,74 @@ void http_error(struct http_req *req, int status, const char *code, const char *
 	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 
 	http_reply_json(req, status, e);
+}
+
+/* ---- store jobs for requests ---- */
+
+int http_job_fail(struct http_req *req, int status, const char *code, const char *message)
+{
+	req->err_status = status;
+	req->err_code = code;
+	snprintf(req->err_msg, sizeof req->err_msg, "%s", message);
+	return STORE_EINVAL;
+}
+
+void http_reply_job(struct http_req *req, int rc)
+{
+	json_t *out;
+
+	if (rc == 0) {
+		out = req->out ? req->out : json_object();
+		req->out = NULL;
+		http_reply_json(req, req->out_status ? req->out_status : 200, out);
+		return;
+	}
+	if (req->err_code) {
+		http_error(req, req->err_status, req->err_code, req->err_msg);
+		return;
+	}
+	switch (rc) {
+	case STORE_ENOTFOUND:
+		http_error(req, 404, "not_found", "There is nothing at this address.");
+		break;
+	case STORE_ECONFLICT:
+		http_error(req, 409, "conflict", "That conflicts with what is already there.");
+		break;
+	case STORE_EFORBIDDEN:
+		http_error(req, 403, "not_allowed", "You are not allowed to do that.");
+		break;
+	case STORE_EINVAL:
+		http_error(req, 400, "bad_request", "The request is not valid.");
+		break;
+	case STORE_EBUSY:
+	case STORE_ESTOPPED:
+		http_add_header(req, "Retry-After", "5");
+		http_error(req, 503, "overloaded", "Hearth is very busy; please try again shortly.");
+		break;
+	default:
+		http_error(req, 500, "internal", "Something went wrong on our side.");
+	}
+}
+
+static void job_done(int rc, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (req->then)
+		req->then(req, rc);
+	else
+		http_reply_job(req, rc);
+}
+
+void http_run(struct http_req *req, store_fn fn, void (*then)(struct http_req *req, int rc))
+{
+	int rc;
+
+	req->then = then;
+	req->err_code = NULL;
+	rc = store_submit(req->srv->store, fn, job_done, req);
+	if (rc)
+		http_reply_job(req, rc);
 }
 
 /* ---- request accessors ---- */
@@ -377,6 +446,9 @@ static void dispatch(struct http_req *req)
 	const struct http_route *r;
 	int path_known;
 
+	if (req->dispatched)
+		return;
+	req->dispatched = 1;
 	if (req->method == HTTP_OTHER) {
 		http_error(req, 405, "method_not_allowed", "This method is not supported.");
 		return;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
 #include "util.h"
 
 struct server;
@@ -57,8 +58,10 @@ struct http_req {
 	int64_t content_length;
 	json_t *json;     /* the body parsed as a JSON object (JSON routes), owned */
 	const struct http_route *route;
+	int dispatched; /* the route has been run (lws may also report an empty body complete) */
 	struct http_user user; /* valid when has_user */
 	int has_user;
+	void (*auth_next)(struct http_req *); /* the route handler, while the auth hook runs */
 
 	/* the answer */
 	int replied;
@@ -69,6 +72,15 @@ struct http_req {
 	int close_after;
 	size_t sent;
 	int headers_sent;
+
+	/* results of a store job run with http_run() (written by the store thread
+	 * while the job runs, read on the loop thread after it completed) */
+	int out_status;    /* default 200 */
+	json_t *out;       /* body to answer with; owned */
+	int err_status;    /* set by http_job_fail() */
+	const char *err_code;
+	char err_msg[200];
+	void (*then)(struct http_req *req, int rc);
 
 	/* a handler's own state across async steps; freed with the request */
 	void *state;
@@ -124,6 +136,21 @@ int http_cookie(const struct http_req *req, const char *name, char *out, size_t 
 
 /* JSON body helpers: a string member (NULL if absent or not a string). */
 const char *http_json_str(const struct http_req *req, const char *key);
+
+/*
+ * Run fn(tx, req) on the store thread. When it completes: if `then` is
+ * given, then(req, rc) runs on the loop thread (and must reply, now or
+ * later); otherwise the request is answered: with req->out (status
+ * req->out_status, default 200) when rc is 0, or else with the error set
+ * by http_job_fail(), or one derived from rc (404 not_found, 409 conflict,
+ * 403 not_allowed, 400 bad_request, 503 overloaded, 500 internal).
+ * If the store cannot take the job, answers 503 at once.
+ */
+void http_run(struct http_req *req, store_fn fn, void (*then)(struct http_req *req, int rc));
+/* In a job: record the error to answer with; returns STORE_EINVAL so the job's writes roll back. */
+int http_job_fail(struct http_req *req, int status, const char *code, const char *message);
+/* Answer with the outcome of a finished job (what http_run does when `then` is NULL). */
+void http_reply_job(struct http_req *req, int rc);
 
 /* Register a table of routes (kept by pointer; call at start-up only). */
 void http_routes_add(const struct http_route *routes, size_t n);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acct_cli.h"
 #include "cli.h"
 #include "hearth_build.h"
 #include "server.h"
@@ -21,6 +22,10 @@ static const struct command commands[] = {
 	{"serve", cmd_serve,
 	 "serve [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo] [--testing] …"},
 	/* -- commands -- */
+	{"user", acct_cli,
+	 "user add USERNAME --role ROLE [--password-file F] [--email E] [--display-name N]\n"
+	 "  hearth user passwd USERNAME [--password-file F]\n"
+	 "  hearth user role USERNAME member|facilitator|manager"},
 };
 
 static void usage(FILE *out)

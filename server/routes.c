@@ -3,16 +3,17 @@
  */
 #include "routes.h"
 
+#include "acct_http.h"
 #include "http.h"
 #include "server.h"
 
 int routes_init(struct server *srv, char *err, size_t errlen)
 {
-	(void)srv;
 	(void)err;
 	(void)errlen;
 	http_core_routes();
 	/* -- module routes -- */
+	acct_http_init(srv);
 	return 0;
 }
 
@@ -28,18 +29,18 @@ size_t routes_ws_protocols(struct lws_protocols *out, size_t max)
 
 void routes_tick(struct server *srv)
 {
-	(void)srv;
 	/* -- module ticks -- */
+	acct_http_tick(srv);
 }
 
 void routes_shutdown(struct server *srv)
 {
-	(void)srv;
+	pool_cancel_waiting(&srv->hash_pool);
 	/* -- module shutdown -- */
 }
 
 void routes_free(struct server *srv)
 {
-	(void)srv;
 	/* -- module free -- */
+	acct_http_free(srv);
 }

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "metrics.h"
+#include "pool.h"
 #include "store.h"
 
 struct lws_context;
@@ -28,6 +29,7 @@ struct server {
 	struct lws_vhost *vhost;
 	struct assets *assets; /* the web client, loaded into memory at start */
 	struct metrics metrics;
+	struct pool hash_pool; /* password hashing, [accounts] hash_concurrency at once */
 	int port;          /* the port actually listened on */
 	char **origins;    /* allowed Origin values, NULL-terminated */
 	int64_t started_ms;

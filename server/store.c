@@ -306,7 +306,7 @@ int store_open(struct store **out, const struct store_opts *o, char *err, size_t
 	sqlite3_busy_timeout(s->tx.db, 5000);
 	snprintf(pragmas, sizeof pragmas,
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-		 " PRAGMA trusted_schema=OFF;",
+		 " PRAGMA trusted_schema=OFF; PRAGMA secure_delete=ON;",
 		 o->synchronous && !strcmp(o->synchronous, "NORMAL") ? "NORMAL" : "FULL");
 	if (store_exec(&s->tx, pragmas)) {
 		snprintf(err, errlen, "cannot use database %s: %s (is the folder writable?)",

@@ -104,3 +104,55 @@ export function sql(dbFile, query) {
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/** Fast password hashing for tests that are not about hashing (--testing only). */
+export const FAST_HASH = ['--accounts-scrypt-ln', '12'];
+
+let userSeq = 0;
+/** A fresh, valid registration body; overrides merge in. */
+export function newUser(over = {}) {
+  userSeq += 1;
+  const tag = `${process.pid}x${userSeq}`;
+  return {
+    username: `user${tag}`,
+    password: `a long enough password ${tag}`,
+    email: `user${tag}@example.org`,
+    display_name: `Person ${tag}`,
+    ...over,
+  };
+}
+
+/** The cookie pair ("name=value") from a response's Set-Cookie, or undefined. */
+export function cookieOf(res) {
+  const sc = res.headers.get('set-cookie');
+  return sc ? sc.split(';')[0] : undefined;
+}
+
+/** Register and log in a new user; returns {user, cookie, creds}. */
+export async function signUp(srv, over = {}, loginOver = {}) {
+  const creds = newUser(over);
+  const reg = await api(srv, '/api/v1/register', { body: creds });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`);
+  const res = await api(srv, '/api/v1/login', { body: { username: creds.username, password: creds.password, ...loginOver } });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
+  return { user: res.json.user, cookie: cookieOf(res), creds };
+}
+
+/** Create a user of any role with the CLI on a server's data folder, then log in. */
+export async function cliUser(srv, role, over = {}) {
+  const creds = newUser(over);
+  const r = runHearth(['user', 'add', creds.username, '--role', role, '--email', creds.email,
+    '--display-name', creds.display_name, '--data', srv.dataDir, '--testing', ...FAST_HASH],
+  { input: creds.password + '\n' });
+  if (r.status !== 0) throw new Error(`user add: ${r.stderr}`);
+  const res = await api(srv, '/api/v1/login', { body: { username: creds.username, password: creds.password } });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
+  return { user: res.json.user, cookie: cookieOf(res), creds };
+}
+
+/** Move the server's clock forward (needs --testing). */
+export async function advanceClock(srv, ms) {
+  const r = await api(srv, '/api/v1/test/clock', { body: { advance_ms: ms } });
+  if (r.status !== 200) throw new Error(`clock: ${r.status} ${r.text}`);
+  return r.json;
+}
