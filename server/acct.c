@@ -295,3 +295,66 @@ int acct_erase(struct store_tx *tx, int64_t id)
 		rc = erase_hooks[i](tx, id);
 	return rc;
 }
+
+int acct_session_lookup(struct store_tx *tx, const char *token_hash, int64_t now,
+			int64_t idle_ms, struct acct_session *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(tx, "SELECT s.id, s.user_id, s.last_seen, s.expires_at, s.remember,"
+			    " u.role, u.username, u.display_name FROM auth_sessions s"
+			    " JOIN users u ON u.id = s.user_id"
+			    " WHERE s.token_hash = ? AND u.erased_at IS NULL");
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "session_lookup");
+	}
+	out->session_id = sqlite3_column_int64(st, 0);
+	out->user_id = sqlite3_column_int64(st, 1);
+	out->last_seen = sqlite3_column_int64(st, 2);
+	out->expires_at = sqlite3_column_int64(st, 3);
+	out->remember = sqlite3_column_int(st, 4);
+	out->role = acct_role_parse((const char *)sqlite3_column_text(st, 5));
+	snprintf(out->username, sizeof out->username, "%s", (const char *)sqlite3_column_text(st, 6));
+	snprintf(out->display_name, sizeof out->display_name, "%s",
+		 (const char *)sqlite3_column_text(st, 7));
+	sqlite3_reset(st);
+	if (now < out->expires_at && (out->remember || now - out->last_seen <= idle_ms))
+		return 0;
+	/* an expired session is removed, not merely refused */
+	st = store_stmt(tx, "DELETE FROM auth_sessions WHERE id = ?");
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, out->session_id);
+	rc = store_check(tx, sqlite3_step(st), "session_expire");
+	sqlite3_reset(st);
+	return rc ? rc : STORE_EFORBIDDEN;
+}
+
+int acct_session_touch(struct store_tx *tx, int64_t session_id, int64_t user_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(tx, "UPDATE auth_sessions SET last_seen = ? WHERE id = ?");
+	int rc;
+
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, session_id);
+	rc = store_check(tx, sqlite3_step(st), "touch_session");
+	sqlite3_reset(st);
+	if (rc)
+		return rc;
+	st = store_stmt(tx, "UPDATE users SET last_active = ? WHERE id = ?");
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, user_id);
+	rc = store_check(tx, sqlite3_step(st), "touch_user");
+	sqlite3_reset(st);
+	return rc;
+}

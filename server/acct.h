@@ -63,6 +63,25 @@ typedef int (*acct_erase_hook)(struct store_tx *tx, int64_t user_id);
 /* Modules that hold personal data register here at start-up. */
 void acct_on_erase(acct_erase_hook fn);
 
+/* A log-in session as found by its token's hash. */
+struct acct_session {
+	int64_t session_id, user_id, last_seen, expires_at;
+	int remember, role;
+	char username[40];
+	char display_name[200];
+};
+/*
+ * Look up the log-in session whose token hashes to token_hash (hex) and
+ * check it against `now` and the idle limit. Returns 0 with *out filled;
+ * STORE_ENOTFOUND for no such session (or an erased user); STORE_EFORBIDDEN
+ * when it has expired — then the session row has been deleted, and the
+ * caller must let the job commit for that to stick.
+ */
+int acct_session_lookup(struct store_tx *tx, const char *token_hash, int64_t now,
+			int64_t idle_ms, struct acct_session *out);
+/* Record activity on a log-in session (at most worth doing once a minute). */
+int acct_session_touch(struct store_tx *tx, int64_t session_id, int64_t user_id, int64_t now);
+
 /* Called when a user's rights change (log-out, password or role change,
  * erasure) so open WebSockets can be closed or narrowed. session_id 0
  * means every session of the user except `keep_session`. */

@@ -14,8 +14,10 @@
 
 #include "acct.h"
 #include "audit.h"
+#include "authcache.h"
 #include "clock.h"
 #include "crypto.h"
+#include "groups.h"
 #include "http.h"
 #include "lockout.h"
 #include "log.h"
@@ -151,68 +153,38 @@ static int auth_fn(struct store_tx *tx, void *arg)
 {
 	struct http_req *req = arg;
 	struct pw_state *s = req->state;
-	sqlite3_stmt *st;
-	int64_t now = clock_now_ms(), last_seen, expires;
-	int remember, rc;
+	struct acct_session as;
+	int64_t now = clock_now_ms();
+	int rc = acct_session_lookup(tx, s->token_hash, now,
+				     (int64_t)req->srv->cfg.idle_timeout_min * 60000, &as);
 
-	st = store_stmt(tx, "SELECT s.id, s.user_id, s.last_seen, s.expires_at, s.remember,"
-			    " u.role, u.username FROM auth_sessions s JOIN users u"
-			    " ON u.id = s.user_id WHERE s.token_hash = ? AND u.erased_at IS NULL");
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_text(st, 1, s->token_hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (rc == STORE_ENOTFOUND)
 		return http_job_fail(req, 401, "not_logged_in", "Please sign in first.");
-	}
-	req->user.session_id = sqlite3_column_int64(st, 0);
-	req->user.id = sqlite3_column_int64(st, 1);
-	last_seen = sqlite3_column_int64(st, 2);
-	expires = sqlite3_column_int64(st, 3);
-	remember = sqlite3_column_int(st, 4);
-	req->user.role = acct_role_parse((const char *)sqlite3_column_text(st, 5));
-	snprintf(req->user.username, sizeof req->user.username, "%s",
-		 (const char *)sqlite3_column_text(st, 6));
-	sqlite3_reset(st);
-	if (now >= expires ||
-	    (!remember && now - last_seen > (int64_t)req->srv->cfg.idle_timeout_min * 60000)) {
-		/* an expired session is removed, not merely refused */
-		st = store_stmt(tx, "DELETE FROM auth_sessions WHERE id = ?");
-		if (st) {
-			sqlite3_bind_int64(st, 1, req->user.session_id);
-			sqlite3_step(st);
-			sqlite3_reset(st);
-		}
-		/* rc 0 with the error set: the delete must commit */
+	if (rc == STORE_EFORBIDDEN) {
+		/* rc 0 with the error set: the deletion of the row must commit */
 		http_job_fail(req, 401, "session_expired",
 			      "Your session has ended. Please sign in again.");
 		req->out_status = 401;
 		return 0;
 	}
-	if (now - last_seen < TOUCH_MS)
+	if (rc)
+		return rc;
+	req->user.session_id = as.session_id;
+	req->user.id = as.user_id;
+	req->user.role = as.role;
+	snprintf(req->user.username, sizeof req->user.username, "%s", as.username);
+	if (now - as.last_seen < TOUCH_MS)
 		return 0;
-	st = store_stmt(tx, "UPDATE auth_sessions SET last_seen = ? WHERE id = ?");
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, req->user.session_id);
-	rc = store_check(tx, sqlite3_step(st), "touch_session");
-	sqlite3_reset(st);
-	if (rc == 0) {
-		st = store_stmt(tx, "UPDATE users SET last_active = ? WHERE id = ?");
-		if (!st)
-			return STORE_EIO;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, req->user.id);
-		rc = store_check(tx, sqlite3_step(st), "touch_user");
-		sqlite3_reset(st);
-	}
-	return rc;
+	return acct_session_touch(tx, as.session_id, as.user_id, now);
 }
 
 static void auth_then(struct http_req *req, int rc)
 {
 	http_handler next = req->auth_next;
+	struct pw_state *s = req->state;
+
+	if (rc == 0 && req->out_status != 401)
+		authcache_add(s->token_hash, req->user.id, req->user.session_id);
 
 	/* the route's own state starts fresh */
 	if (req->state_free && req->state)
@@ -426,6 +398,7 @@ static int login_session_fn(struct store_tx *tx, void *arg)
 	sqlite3_reset(st);
 	if (rc)
 		return rc;
+	s->session_id = sqlite3_last_insert_rowid(store_db(tx));
 	if (s->new_hash[0] && s->hash_rc == 0 && (rc = acct_set_password_hash(tx, s->uid,
 									   s->new_hash)))
 		return rc;
@@ -450,9 +423,11 @@ static void login_done(struct http_req *req, int rc)
 {
 	struct pw_state *s = req->state;
 
-	if (rc == 0)
+	if (rc == 0) {
+		authcache_add(s->token_hash, s->uid, s->session_id);
 		set_cookie(req, s->token,
 			   s->remember ? (int64_t)req->srv->cfg.remember_days * 86400 : 0);
+	}
 	http_reply_job(req, rc);
 }
 
@@ -627,7 +602,12 @@ static int patch_me_fn(struct store_tx *tx, void *arg)
 		sqlite3_reset(st);
 		json_array_append_new(changed, json_string(keys[i]));
 	}
-	detail = json_dumps(json_pack("{s:o}", "fields", changed), JSON_COMPACT);
+	{
+		json_t *d = json_pack("{s:o}", "fields", changed); /* takes changed */
+
+		detail = json_dumps(d, JSON_COMPACT);
+		json_decref(d);
+	}
 	if (rc == 0)
 		rc = audit_append(tx, req->user.id, "profile_update", "user", req->user.id, detail);
 	free(detail);
@@ -942,10 +922,11 @@ static int get_avatar_fn(struct store_tx *tx, void *arg)
 	int64_t id = http_param_id(req, 0);
 	sqlite3_stmt *st;
 
-	/* who may see whose picture: yourself, and staff (facilitators, managers) */
+	/* who may see whose picture: yourself, staff (facilitators, managers), and
+	 * those who share a group with you now */
 	st = store_stmt(tx, "SELECT avatar, avatar_type FROM users u WHERE u.id = ?1"
 			    " AND u.erased_at IS NULL AND u.avatar IS NOT NULL"
-			    " AND (?1 = ?2 OR ?3 > 0)");
+			    " AND (?1 = ?2 OR ?3 > 0 OR " GROUPS_SHARE_SQL("?1", "?2") ")");
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
@@ -1000,11 +981,26 @@ static const struct http_route routes[] = {
 	{HTTP_PUT, "/api/v1/users/{id}/role", route_role, HTTP_ROUTE_AUTH},
 };
 
+/* Rights changed: the cache must stop admitting what ended. */
+static void on_acct_event(struct server *srv, int64_t user_id, int64_t session_id,
+			  int64_t keep_session, enum acct_event ev)
+{
+	(void)srv;
+	(void)ev;
+	if (session_id)
+		authcache_drop_session(session_id);
+	else
+		authcache_drop_user(user_id, keep_session);
+}
+
 void acct_http_init(struct server *srv)
 {
 	fails = lockout_new(srv->cfg.max_failures, (int64_t)srv->cfg.failure_window_min * 60000);
 	pool_init(&srv->hash_pool, &srv->loop, srv->cfg.hash_concurrency);
 	http_set_auth(authenticate);
+	acct_on_event(on_acct_event);
+	if (authcache_load(srv->store))
+		log_error("authcache_load_failed", NULL);
 	http_routes_add(routes, ARRAY_LEN(routes));
 }
 
@@ -1019,4 +1015,5 @@ void acct_http_free(struct server *srv)
 	(void)srv;
 	lockout_free(fails);
 	fails = NULL;
+	authcache_free();
 }

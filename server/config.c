@@ -13,7 +13,7 @@
 #include "log.h"
 #include "util.h"
 
-enum key_type { K_STR, K_INT, K_BOOL, K_LISTEN, K_SYNC, K_LEVEL };
+enum key_type { K_STR, K_INT, K_BOOL, K_LISTEN, K_SYNC, K_LEVEL, K_OPTSTR /* may be empty */ };
 
 struct key {
 	const char *section, *name;
@@ -57,6 +57,45 @@ static const struct key keys[] = {
 	 "password hashes computed at once (each takes ~130 MiB)"},
 	{"accounts", "scrypt_ln", K_INT, OFF(scrypt_ln), 10, 20,
 	 "scrypt cost log2(N) for new hashes; below 17 only with testing"},
+	{"groups", "offer_hours", K_INT, OFF(groups_offer_hours), 1, 24 * 30,
+	 "hours a waitlisted member has to accept a seat before it passes on"},
+	{"groups", "reminder_hours", K_INT, OFF(groups_reminder_hours), 1, 24 * 7,
+	 "hours before a session that members are reminded by mail"},
+	{"live", "rate_burst", K_INT, OFF(rate_burst), 1, 1000, "messages one person may send at once"},
+	{"live", "rate_per_min", K_INT, OFF(rate_per_min), 1, 60000,
+	 "messages per minute after the burst"},
+	{"live", "away_grace_s", K_INT, OFF(away_grace_s), 0, 3600,
+	 "seconds a dropped connection shows as away before left"},
+	{"live", "idle_min", K_INT, OFF(idle_min), 1, 240, "minutes without activity before idle"},
+	{"live", "ring_frames", K_INT, OFF(ring_frames), 16, 1 << 20,
+	 "frames a room buffers for slow readers (past it they reconnect and resume)"},
+	{"live", "checkin_drop", K_INT, OFF(checkin_drop), 1, 10,
+	 "fall between join and close check-in that alerts facilitators"},
+	{"live", "crisis_phrases", K_STR, OFF(crisis_phrases), 0, 0,
+	 "comma-separated crisis phrases (empty: built-in list)"},
+	{"live", "profanity", K_STR, OFF(profanity), 0, 0,
+	 "comma-separated words to mask (empty: built-in list)"},
+	{"live", "crisis_text", K_STR, OFF(crisis_text), 0, 0, "text of the crisis resources card"},
+	{"backup", "keep", K_INT, OFF(backup_keep), 1, 1000,
+	 "scheduled backups kept in DATA/backups (oldest deleted first)"},
+	{"backup", "interval_hours", K_INT, OFF(backup_interval_hours), 0, 24 * 366,
+	 "hours between scheduled backups (0: none)"},
+	{"mail", "smtp_url", K_OPTSTR, OFF(mail_smtp_url), 0, 0,
+	 "smtp://HOST:PORT or smtps://HOST:PORT; empty: write mail to DATA/mail"},
+	{"mail", "from", K_STR, OFF(mail_from), 0, 0, "sender, e.g. Hearth <no-reply@example.org>"},
+	{"mail", "smtp_user", K_OPTSTR, OFF(mail_smtp_user), 0, 0, "SMTP log-in name (optional)"},
+	{"mail", "smtp_password_file", K_OPTSTR, OFF(mail_smtp_password_file), 0, 0,
+	 "file holding the SMTP password (mode 0600)"},
+	{"mail", "smtp_tls", K_STR, OFF(mail_smtp_tls), 0, 0,
+	 "try (STARTTLS when offered) or require (refuse to send in clear)"},
+	{"boards", "posts_per_minute", K_INT, OFF(boards_posts_per_minute), 1, 6000,
+	 "board posts per minute one person may make after the burst"},
+	{"boards", "burst", K_INT, OFF(boards_burst), 1, 1000,
+	 "board posts one person may make at once"},
+	{"boards", "unanswered_days", K_INT, OFF(boards_unanswered_days), 1, 365,
+	 "days without a reply before a topic shows as unanswered"},
+	{"boards", "allowed_domains", K_OPTSTR, OFF(boards_allowed_domains), 0, 0,
+	 "comma-separated link domains posted without review (empty: built-in list)"},
 };
 
 void config_defaults(struct config *c)
@@ -80,6 +119,32 @@ void config_defaults(struct config *c)
 	c->failure_window_min = 15;
 	c->hash_concurrency = 2;
 	c->scrypt_ln = 17;
+	c->rate_burst = 5;
+	c->rate_per_min = 60;
+	c->away_grace_s = 120;
+	c->idle_min = 5;
+	c->ring_frames = 1024;
+	c->checkin_drop = 3;
+	c->crisis_phrases = xstrdup("");
+	c->profanity = xstrdup("");
+	c->crisis_text = xstrdup(
+		"You matter, and you do not have to face this alone. If you are in danger now, "
+		"call 999. Samaritans are there day and night on 116 123 (free). For urgent help "
+		"that is not an emergency, call NHS 111. Your facilitator has been told and will "
+		"be in touch.");
+	c->groups_offer_hours = 72;
+	c->groups_reminder_hours = 24;
+	c->backup_keep = 7;
+	c->backup_interval_hours = 24;
+	c->mail_smtp_url = xstrdup("");
+	c->mail_from = xstrdup("Hearth <no-reply@localhost>");
+	c->mail_smtp_user = xstrdup("");
+	c->mail_smtp_password_file = xstrdup("");
+	c->mail_smtp_tls = xstrdup("try");
+	c->boards_posts_per_minute = 6;
+	c->boards_burst = 10;
+	c->boards_unanswered_days = 2;
+	c->boards_allowed_domains = xstrdup("");
 }
 
 void config_free(struct config *c)
@@ -90,6 +155,15 @@ void config_free(struct config *c)
 	free(c->origins);
 	free(c->synchronous);
 	free(c->log_level);
+	free(c->crisis_phrases);
+	free(c->profanity);
+	free(c->crisis_text);
+	free(c->mail_smtp_url);
+	free(c->mail_from);
+	free(c->mail_smtp_user);
+	free(c->mail_smtp_password_file);
+	free(c->mail_smtp_tls);
+	free(c->boards_allowed_domains);
 	memset(c, 0, sizeof *c);
 }
 
@@ -134,8 +208,11 @@ static int set_key(struct config *c, const struct key *k, const char *v, const c
 			return -1;
 		}
 		break;
+	case K_OPTSTR:
+		break;
 	case K_STR:
-		if (!*v && strcmp(k->name, "origins")) {
+		if (!*v && strcmp(k->name, "origins") && strcmp(k->name, "crisis_phrases") &&
+		    strcmp(k->name, "profanity")) {
 			*why = "must not be empty";
 			return -1;
 		}
@@ -297,17 +374,69 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "[store] batch_max must not exceed queue_max");
 		return -1;
 	}
+	if (c->mail_smtp_url[0] && strncmp(c->mail_smtp_url, "smtp://", 7) &&
+	    strncmp(c->mail_smtp_url, "smtps://", 8)) {
+		snprintf(err, errlen, "[mail] smtp_url must start with smtp:// or smtps://");
+		return -1;
+	}
+	if (strcmp(c->mail_smtp_tls, "try") && strcmp(c->mail_smtp_tls, "require")) {
+		snprintf(err, errlen, "[mail] smtp_tls must be try or require");
+		return -1;
+	}
+	if (c->mail_smtp_password_file[0] && !c->mail_smtp_user[0]) {
+		snprintf(err, errlen, "[mail] smtp_password_file needs smtp_user");
+		return -1;
+	}
 	return 0;
+}
+
+/* A key's value in c as text, long strings shortened (for the help). */
+static void value_text(const struct config *c, const struct key *k, char *out, size_t n)
+{
+	const char *base = (const char *)c, *s;
+
+	switch (k->type) {
+	case K_LISTEN:
+		snprintf(out, n, "%s:%d", c->listen_addr, c->listen_port);
+		return;
+	case K_INT:
+		if (k->off == OFF(max_body))
+			snprintf(out, n, "%lld", (long long)*(const int64_t *)(base + k->off));
+		else
+			snprintf(out, n, "%d", *(const int *)(base + k->off));
+		return;
+	case K_BOOL:
+		snprintf(out, n, "%s", *(const int *)(base + k->off) ? "true" : "false");
+		return;
+	default:
+		s = *(char *const *)(base + k->off);
+		if (!s || !*s)
+			snprintf(out, n, "%s", "");
+		else if (strlen(s) > 28)
+			snprintf(out, n, "\"%.24s…\"", s);
+		else
+			snprintf(out, n, "%s", s);
+	}
 }
 
 void config_print_help(FILE *out)
 {
-	char name[64];
+	struct config d;
+	char name[64], def[64], left[128];
+	const char *section = "";
 
-	fprintf(out, "Settings (INI file key, and the flag that overrides it):\n");
+	config_defaults(&d);
+	fprintf(out, "Settings, by section of the INI file: key = default value, the flag that\n"
+		     "overrides it, and what it is for.\n");
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		if (strcmp(section, keys[i].section)) {
+			section = keys[i].section;
+			fprintf(out, "[%s]\n", section);
+		}
 		flag_name(&keys[i], name, sizeof name);
-		fprintf(out, "  [%s] %-18s --%-20s %s\n", keys[i].section, keys[i].name, name,
-			keys[i].help);
+		value_text(&d, &keys[i], def, sizeof def);
+		snprintf(left, sizeof left, "%s =%s%s", keys[i].name, def[0] ? " " : "", def);
+		fprintf(out, "  %-40s --%s\n      %s\n", left, name, keys[i].help);
 	}
+	config_free(&d);
 }

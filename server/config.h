@@ -41,6 +41,33 @@ struct config {
 	int failure_window_min; /* …within this window */
 	int hash_concurrency;   /* password hashes running at once */
 	int scrypt_ln;          /* log2(N) for new password hashes (17; lower only with --testing) */
+	/* [groups] */
+	int groups_offer_hours;    /* a seat offer from the waitlist stays open this long */
+	int groups_reminder_hours; /* session reminders go out this long before the start */
+	/* [live] */
+	int rate_burst;        /* say/dm tokens at most */
+	int rate_per_min;      /* tokens refilled per minute */
+	int away_grace_s;      /* a dropped connection shows "away" this long before "left" */
+	int idle_min;          /* no activity this long shows "idle" */
+	int ring_frames;       /* frames a room keeps for slow readers */
+	int checkin_drop;      /* a fall this big between check-ins raises an alert */
+	char *crisis_phrases;  /* comma/newline list; empty: the built-in list */
+	char *profanity;       /* comma/newline list; empty: the built-in list */
+	char *crisis_text;     /* the crisis resources card */
+	/* [backup] */
+	int backup_keep;           /* scheduled backups kept in DATA/backups */
+	int backup_interval_hours; /* between scheduled backups; 0: none */
+	/* [mail] */
+	char *mail_smtp_url;           /* "" (default): spool .eml files to DATA/mail */
+	char *mail_from;               /* "Hearth <no-reply@localhost>" */
+	char *mail_smtp_user;          /* "": no SMTP log-in */
+	char *mail_smtp_password_file; /* "": no password */
+	char *mail_smtp_tls;           /* "try" or "require" */
+	/* [boards] */
+	int boards_posts_per_minute; /* board posts refilled per minute (token bucket) */
+	int boards_burst;            /* board posts one person may make at once */
+	int boards_unanswered_days;  /* a topic with no reply this long shows on the dashboard */
+	char *boards_allowed_domains; /* comma/newline list; empty: the built-in list */
 };
 
 /* Fill c with defaults. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assets.h"
+#include "backup_sched.h"
 #include "clock.h"
 #include "hearth_build.h"
 #include "log.h"
@@ -611,6 +612,9 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_req *req;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* a WebSocket upgrade that named no subprotocol lands here: refuse it */
+		return -1;
 	case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
 		if (pss)
 			srv->metrics.http_open++;
@@ -691,6 +695,8 @@ static void route_healthz(struct http_req *req)
 	/* a queue this deep means writes wait seconds: say so before clients notice */
 	if (ss.queue_depth > (uint64_t)req->srv->cfg.queue_max / 2)
 		status = "degraded";
+	if (backup_sched_overdue(req->srv)) /* no backup for two intervals */
+		status = "degraded";
 	http_reply_json(req, 200,
 			json_pack("{s:s,s:s,s:I,s:I}", "status", status, "version", HEARTH_VERSION,
 				  "store_queue", (json_int_t)ss.queue_depth, "schema",
@@ -704,6 +710,7 @@ static void route_metrics(struct http_req *req)
 	buf_init(&b, 0);
 	metrics_render(&req->srv->metrics, req->srv->store, clock_mono_ms() - req->srv->started_ms,
 		       &b);
+	backup_sched_metrics(req->srv, &b);
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 	buf_free(&b);
 }

@@ -48,6 +48,13 @@ void metrics_render(const struct metrics *m, const struct store *st, int64_t upt
 	counter(b, "hearth_ws_frames_in_total", "WebSocket frames received.", m->ws_frames_in);
 	counter(b, "hearth_ws_frames_out_total", "WebSocket frames sent.", m->ws_frames_out);
 	counter(b, "hearth_ws_bad_frames_total", "WebSocket frames refused.", m->ws_bad_frames);
+	gauge(b, "hearth_mail_queue_depth", "Mails waiting to be sent.", m->mail_queue_depth);
+	counter(b, "hearth_mail_sent_total", "Mails delivered or spooled.", m->mail_sent);
+	counter(b, "hearth_mail_failed_total", "Mail delivery attempts that failed.", m->mail_failed);
+	counter(b, "hearth_mail_gave_up_total", "Mails abandoned after the last attempt.",
+		m->mail_gave_up);
+	counter(b, "hearth_mail_dropped_total", "Mails dropped because the recipient was erased.",
+		m->mail_dropped);
 	if (!st)
 		return;
 	store_get_stats(st, &ss);

@@ -19,6 +19,12 @@ struct metrics {
 	uint64_t http_body_refused; /* bodies over the limit */
 	uint64_t ws_frames_in, ws_frames_out, ws_bad_frames;
 	uint64_t conns_refused_per_ip;
+	/* outgoing mail (server/mail.c) */
+	int64_t mail_queue_depth; /* rows waiting to be sent, as of the last look */
+	uint64_t mail_sent;       /* delivered (SMTP accepted, or spooled) */
+	uint64_t mail_failed;     /* attempts that failed (each is retried or given up) */
+	uint64_t mail_gave_up;    /* rows abandoned after the last attempt */
+	uint64_t mail_dropped;    /* rows dropped because the recipient was erased */
 };
 
 /* Count one finished HTTP request by its status. */

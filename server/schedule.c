@@ -501,6 +501,28 @@ int64_t sched_doors_open_ms(const struct sched_occurrence *o)
 	return o->start_ms - (int64_t)SCHED_DOORS_OPEN_MIN * 60 * 1000;
 }
 
+int sched_utc_offset_min(const char *tz, int64_t at_ms, int *offset)
+{
+	icaltimezone *z;
+	int rc = SCHED_ETZ;
+
+	if (!tz || !offset || at_ms < SCHED_MIN_MS || at_ms >= SCHED_MAX_MS)
+		return SCHED_EINVAL;
+	if (!tz_name_ok(tz, 64))
+		return SCHED_ETZ;
+	pthread_mutex_lock(&ical_lock);
+	z = zone_lookup(tz);
+	if (z) {
+		int64_t u = floor_div(at_ms, 1000);
+		struct icaltimetype lt = utc_to_local(z, u);
+
+		*offset = (int)((wall_seconds(&lt) - u) / 60);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ical_lock);
+	return rc;
+}
+
 void sched_cleanup(void)
 {
 	pthread_mutex_lock(&ical_lock);

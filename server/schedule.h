@@ -158,6 +158,14 @@ int64_t sched_doors_open_ms(const struct sched_occurrence *o);
 int sched_ics(const struct sched_slot *s, int64_t group_id, const char *group_name, int64_t from_ms,
 	      int64_t to_ms, int64_t now_ms, char **out, size_t *len);
 
+/*
+ * The UTC offset of zone tz at the instant at_ms, in minutes east of UTC
+ * (+60 for British Summer Time, -300 for New York in winter), into *offset.
+ * Returns 0, SCHED_ETZ for a zone libical does not know, or SCHED_EINVAL
+ * (NULL argument, or at_ms outside SCHED_MIN_MS..SCHED_MAX_MS).
+ */
+int sched_utc_offset_min(const char *tz, int64_t at_ms, int *offset);
+
 /* Release libical's zone cache. Call once at exit, when no thread uses this module. */
 void sched_cleanup(void);
 

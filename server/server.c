@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "backup.h"
 #include "clock.h"
+#include "demo.h"
 #include "hearth_build.h"
 #include "http.h"
 #include "log.h"
@@ -77,6 +79,20 @@ static int prepare_data_dir(const char *dir)
 	return 0;
 }
 
+/* DATA/hearth.lock, held from start to exit: one server per data folder. */
+static int data_lock_fd = -1;
+
+static int lock_data_dir(const char *dir)
+{
+	char err[512];
+	int rc = backup_lock_data_dir(dir, &data_lock_fd, err, sizeof err);
+
+	if (rc)
+		fprintf(stderr, "hearth: %s%s\n", err,
+			rc == BACKUP_ELOCKED ? "; stop it first, or use another --data folder" : "");
+	return rc ? 1 : 0;
+}
+
 static void on_tick(uv_timer_t *t);
 static void on_signal(uv_signal_t *h, int signum);
 
@@ -90,6 +106,12 @@ static const struct lws_protocols *protocol_list(void)
 	memset(&list[n], 0, sizeof list[n]);
 	return list;
 }
+
+/* WebSocket keep-alive: ping after 30 s of silence, hang up after 60 s. */
+static const lws_retry_bo_t keepalive = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 60,
+};
 
 static int start_lws(struct server *srv)
 {
@@ -110,6 +132,7 @@ static int start_lws(struct server *srv)
 	info.server_string = "hearth";
 	info.vhost_name = "hearth";
 	info.max_http_header_data = 8192;
+	info.retry_and_idle_policy = &keepalive;
 	srv->lws = lws_create_context(&info);
 	if (!srv->lws) {
 		fprintf(stderr, "hearth: cannot listen on %s:%d (in use, or not an address here?)\n",
@@ -140,6 +163,8 @@ int server_init(struct server *srv)
 	}
 	if (prepare_data_dir(srv->cfg.data_dir))
 		return 1;
+	if (lock_data_dir(srv->cfg.data_dir))
+		return 1;
 	if (assets_load(srv->cfg.web_root, &srv->assets, err, sizeof err)) {
 		fprintf(stderr, "hearth: %s\n", err);
 		return 1;
@@ -163,12 +188,15 @@ int server_init(struct server *srv)
 		fprintf(stderr, "hearth: %s\n", err);
 		return 1;
 	}
+	/* lws listens from here, but serves nothing until the loop runs */
+	if (start_lws(srv))
+		return 1;
+	if (srv->cfg.demo && demo_seed(srv))
+		return 1;
 	if (store_start(srv->store, &srv->loop)) {
 		fprintf(stderr, "hearth: cannot start the store thread\n");
 		return 1;
 	}
-	if (start_lws(srv))
-		return 1;
 	split_origins(srv);
 
 	uv_signal_init(&srv->loop, &srv->sigint);
@@ -282,6 +310,9 @@ void server_free(struct server *srv)
 	routes_free(srv);
 	http_routes_clear();
 	store_free(srv->store);
+	if (data_lock_fd >= 0) /* only now that the database is closed */
+		close(data_lock_fd);
+	data_lock_fd = -1;
 	assets_free(srv->assets);
 	config_free(&srv->cfg);
 }

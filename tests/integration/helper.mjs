@@ -38,8 +38,9 @@ export async function startServer(opts = {}) {
     args.push('--config', file);
   }
   args.push(...(opts.args || []));
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '', stdout = '';
+  proc.stdout.on('data', (chunk) => { stdout += chunk; });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30_000);
@@ -54,6 +55,7 @@ export async function startServer(opts = {}) {
   const handle = {
     port, url, origin: url, dataDir, proc, exited,
     logs: () => stderr,
+    output: () => stdout,
     /** SIGTERM and wait; resolves to {code, signal}. */
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

@@ -33,6 +33,14 @@ static void defaults(void **state)
 	assert_string_equal(c.data_dir, "./var");
 	assert_string_equal(c.synchronous, "FULL");
 	assert_false(c.testing);
+	/* live-session defaults the contract depends on (PROTOCOL.md §1, §9) */
+	assert_int_equal(c.rate_burst, 5);
+	assert_int_equal(c.rate_per_min, 60);
+	assert_int_equal(c.away_grace_s, 120);
+	assert_int_equal(c.ring_frames, 1024);
+	assert_string_equal(c.crisis_phrases, "");
+	assert_non_null(strstr(c.crisis_text, "116 123"));
+	assert_int_equal(c.scrypt_ln, 17);
 	config_free(&c);
 }
 
