@@ -120,7 +120,6 @@ struct frame *room_ring_at(struct room *r, uint64_t pos, int *culled);
 uint64_t room_ring_end(const struct room *r);
 /* A connection's replay step finished: continue or end it. */
 void room_replay_more(struct sess *s);
-void room_init(struct server *srv);
 void room_tick(struct server *srv);
 void room_shutdown(struct server *srv);
 void room_free_all(void);

@@ -52,6 +52,7 @@ struct occupant {
 /* One per open session that someone joined; see live.h. */
 struct room {
 	struct room *next;
+	struct server *srv;
 	int64_t session_id, group_id;
 	int state; /* PROTO_SESSION_OPEN, CLOSING or CLOSED */
 	int64_t ends_at;
@@ -293,22 +294,20 @@ static int job_end(struct room *r, struct sess *s)
 
 /* ---- attendance ---- */
 
-static struct server *any_server;
-
 static void attend_done(int rc, void *arg)
 {
 	(void)rc;
 	free(arg);
 }
 
-static void attend(int64_t session_id, int64_t user_id, int join)
+static void attend(struct room *r, int64_t user_id, int join)
 {
 	struct lj_attend *j = xcalloc(1, sizeof *j);
 
-	j->session_id = session_id;
+	j->session_id = r->session_id;
 	j->user_id = user_id;
 	j->join = join;
-	if (!any_server || store_submit(any_server->store, lj_attend_fn, attend_done, j))
+	if (store_submit(r->srv->store, lj_attend_fn, attend_done, j))
 		free(j);
 }
 
@@ -323,7 +322,7 @@ static void occ_arrive(struct room *r, struct occupant *p)
 		send_presence(r, p);
 		if (!p->in_room) {
 			p->in_room = 1;
-			attend(r->session_id, p->user_id, 1);
+			attend(r, p->user_id, 1);
 		}
 	}
 }
@@ -334,7 +333,7 @@ static void occ_gone(struct room *r, struct occupant *p)
 	send_presence(r, p);
 	if (p->in_room) {
 		p->in_room = 0;
-		attend(r->session_id, p->user_id, 0);
+		attend(r, p->user_id, 0);
 	}
 }
 
@@ -371,6 +370,7 @@ static struct room *room_new(struct server *srv, const struct lj_join *j)
 {
 	struct room *r = xcalloc(1, sizeof *r);
 
+	r->srv = srv;
 	r->session_id = j->session_id;
 	r->group_id = j->group_id;
 	r->ends_at = j->ends_at;
@@ -904,7 +904,7 @@ static void checkin_done(int rc, void *arg)
 		o.checkin_score.score = c->j.score;
 		send_to(r, &o, is_facilitator, 0);
 		if (c->j.phase == PROTO_PHASE_CLOSE && c->j.join_score >= 0 &&
-		    c->j.join_score - c->j.score >= any_server->cfg.checkin_drop)
+		    c->j.join_score - c->j.score >= r->srv->cfg.checkin_drop)
 			send_alert(r, PROTO_ALERT_CHECKIN_DROP, p, 0, NULL, 0);
 	}
 	room_maybe_free(r);
@@ -956,7 +956,6 @@ void room_frame(struct sess *s, const struct proto_frame *f)
 	struct room *r = s->room;
 	struct occupant *me;
 
-	any_server = s->srv;
 	if (f->type == PROTO_IN_JOIN) {
 		do_join(s, f);
 		return;
@@ -1026,7 +1025,8 @@ void room_frame(struct sess *s, const struct proto_frame *f)
 
 struct close_ctx {
 	struct lj_close j;
-	struct room *r;
+	struct room *r;      /* NULL when closing a session nobody is in */
+	struct server *srv;
 };
 
 static void close_done(int rc, void *arg)
@@ -1038,7 +1038,7 @@ static void close_done(int rc, void *arg)
 	if (rc)
 		log_error("live_close_failed", "session=%lld", (long long)r->session_id);
 	else
-		live_emit_closed(any_server, r->session_id);
+		live_emit_closed(r->srv, r->session_id);
 	r->state = PROTO_SESSION_CLOSED;
 	send_state(r);
 	r->finished = 1;
@@ -1140,7 +1140,7 @@ static void stale_closed(int rc, void *arg)
 	struct close_ctx *cc = arg;
 
 	if (!rc)
-		live_emit_closed(any_server, cc->j.session_id);
+		live_emit_closed(cc->srv, cc->j.session_id);
 	free(cc);
 }
 
@@ -1154,6 +1154,7 @@ static void stale_done(int rc, void *arg)
 		if (room_find(c->j.ids[i]))
 			continue; /* its room closes it */
 		cc = xcalloc(1, sizeof *cc);
+		cc->srv = c->srv;
 		cc->j.session_id = c->j.ids[i];
 		if (store_submit(c->srv->store, lj_close_fn, stale_closed, cc))
 			free(cc);
@@ -1165,7 +1166,6 @@ void room_tick(struct server *srv)
 {
 	int64_t now = clock_now_ms();
 
-	any_server = srv;
 	for (struct room *r = rooms, *next; r; r = next) {
 		next = r->next;
 		if (r->finished) {
@@ -1231,9 +1231,4 @@ void room_free_all(void)
 		}
 		room_unlink_free(r);
 	}
-}
-
-void room_init(struct server *srv)
-{
-	any_server = srv;
 }

@@ -39,7 +39,6 @@ int routes_init(struct server *srv, char *err, size_t errlen)
 	if (mail_init(srv, err, errlen))
 		return -1;
 	ws_init(srv);
-	room_init(srv);
 	live_http_init(srv);
 	acct_http_init(srv);
 	return 0;
