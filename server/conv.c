@@ -185,6 +185,7 @@ static void send_done(int rc, void *arg)
 	int alive = !sess_job_done(c->s);
 
 	if (rc || j->err) {
+		posting_refund(c->srv, j->author_id); /* a refusal changes nothing */
 		if (alive)
 			sess_error(c->s, rc ? store_err_code(rc) : j->err, c->ref,
 				   err_field(j->err));
@@ -262,6 +263,8 @@ static void on_dm_frame(struct sess *s, const struct proto_frame *f)
 		done = read_done;
 	}
 	if (store_submit(s->srv->store, fn, done, c)) {
+		if (c->send)
+			posting_refund(s->srv, s->user_id);
 		sess_error(s, PROTO_EOVERLOADED, f->ref, NULL);
 		conv__send_free(c->send);
 		free(c);

@@ -22,6 +22,7 @@
 #include "conv.h"
 #include "groups.h"
 #include "http.h"
+#include "posting.h"
 #include "server.h"
 #include "util.h"
 
@@ -514,6 +515,8 @@ static void post_then(struct http_req *req, int rc)
 {
 	struct conv_send *j = req->state;
 
+	if (rc)
+		posting_refund(req->srv, j->author_id); /* a refusal changes nothing */
 	if (rc == 0) {
 		conv__deliver(req->srv, j);
 		if (j->crisis && !j->dup)

@@ -83,6 +83,7 @@ struct sess {
 	int64_t replay_next;   /* next seq to fetch */
 	int64_t replay_upto;   /* last seq of the replay */
 	int64_t skip_upto;     /* ring msg frames at or below this seq are not sent */
+	int64_t removed_from;  /* a session this person was removed from (say → removed) */
 	int jobs;              /* store jobs in flight that point at this sess */
 	int dead;              /* lws closed it; freed when jobs reaches 0 */
 };

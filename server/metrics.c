@@ -32,6 +32,7 @@ void metrics_render(const struct metrics *m, const struct store *st, int64_t upt
 	static const char *const le[] = {"1", "3", "7", "15", "63", "255", "1023", "+Inf"};
 	struct store_stats ss;
 	uint64_t cum = 0;
+	int rooms, present;
 
 	gauge(b, "hearth_uptime_seconds", "Seconds since the server started.", uptime_ms / 1000);
 	gauge(b, "hearth_http_connections_open", "HTTP connections open now.", m->http_open);
@@ -55,6 +56,13 @@ void metrics_render(const struct metrics *m, const struct store *st, int64_t upt
 		m->mail_gave_up);
 	counter(b, "hearth_mail_dropped_total", "Mails dropped because the recipient was erased.",
 		m->mail_dropped);
+	room_counts(&rooms, &present);
+	gauge(b, "hearth_live_rooms_open", "Live session rooms open now.", rooms);
+	gauge(b, "hearth_live_members_present",
+	      "People in live rooms now with at least one live connection.", present);
+	counter(b, "hearth_live_messages_total",
+		"Live messages stored and delivered (rate() gives messages per second).",
+		m->live_messages);
 	if (!st)
 		return;
 	store_get_stats(st, &ss);

@@ -25,7 +25,16 @@ struct metrics {
 	uint64_t mail_failed;     /* attempts that failed (each is retried or given up) */
 	uint64_t mail_gave_up;    /* rows abandoned after the last attempt */
 	uint64_t mail_dropped;    /* rows dropped because the recipient was erased */
+	/* live sessions (server/room.c) */
+	uint64_t live_messages; /* live messages stored (committed and sent out) */
 };
+
+/*
+ * Live rooms open now and the people in them with at least one live
+ * connection (facilitators included). Implemented in room.c, which owns
+ * the rooms; loop thread only.
+ */
+void room_counts(int *rooms, int *present);
 
 /* Count one finished HTTP request by its status. */
 void metrics_http_status(struct metrics *m, int status);

@@ -52,6 +52,17 @@ int posting_take(struct server *srv, int64_t user_id)
 	return 1;
 }
 
+void posting_refund(struct server *srv, int64_t user_id)
+{
+	for (struct bucket *b = buckets; b; b = b->next)
+		if (b->user_id == user_id) {
+			b->tokens += 1.0;
+			if (b->tokens > srv->cfg.rate_burst)
+				b->tokens = srv->cfg.rate_burst;
+			return;
+		}
+}
+
 void posting_prune(struct server *srv)
 {
 	int64_t now = clock_mono_ms();

@@ -17,6 +17,8 @@ struct tf_list;
 void posting_init(struct server *srv);
 /* 1 and a token taken when user_id may post now; 0 when their bucket is empty. */
 int posting_take(struct server *srv, int64_t user_id);
+/* Give back the token of a post that was refused after all (refusals change nothing). */
+void posting_refund(struct server *srv, int64_t user_id);
 /* Forget full buckets (call now and then). */
 void posting_prune(struct server *srv);
 const struct tf_list *posting_crisis(void);

@@ -162,11 +162,6 @@ static int is_member(const struct occupant *p, int64_t unused)
 	return !p->facilitator;
 }
 
-static int is_user(const struct occupant *p, int64_t uid)
-{
-	return p->user_id == uid;
-}
-
 static int is_user_or_facilitator(const struct occupant *p, int64_t uid)
 {
 	return p->user_id == uid || p->facilitator;
@@ -438,8 +433,17 @@ static void send_joined(struct room *r, struct sess *s, int facilitator)
 	f = frame_encode(&o);
 	sess_send(s, f);
 	frame_unref(f);
-	if (r->paused)
-		send_state(r);
+	if (r->paused) { /* the pause is news to the joiner only */
+		struct proto_out st = {.type = PROTO_OUT_SESSION_STATE};
+
+		st.session_state.session = r->session_id;
+		st.session_state.state = (enum proto_session_state)r->state;
+		st.session_state.ends_at = r->ends_at;
+		st.session_state.paused = 1;
+		f = frame_encode(&st);
+		sess_send(s, f);
+		frame_unref(f);
+	}
 }
 
 struct join_ctx {
@@ -571,6 +575,7 @@ static void say_done(int rc, void *arg)
 
 	r->jobs--;
 	if (rc || c->j.err) {
+		posting_refund(r->srv, c->j.author_id); /* a refusal changes nothing */
 		if (alive)
 			sess_error(c->s, rc ? (rc == STORE_EBUSY ? PROTO_EOVERLOADED : PROTO_EINTERNAL)
 					    : c->j.err, c->ref, c->j.err == PROTO_EDUPLICATE ? "text" : NULL);
@@ -584,6 +589,7 @@ static void say_done(int rc, void *arg)
 				  (long long)r->session_id, (long long)c->j.seq,
 				  (long long)r->last_seq);
 		r->last_seq = c->j.seq;
+		r->srv->metrics.live_messages++;
 		o.msg.session = r->session_id;
 		o.msg.seq = c->j.seq;
 		o.msg.author.id = c->j.author_id;
@@ -603,9 +609,9 @@ static void say_done(int rc, void *arg)
 			struct proto_out cr = {.type = PROTO_OUT_CRISIS_RESOURCES};
 
 			send_alert(r, PROTO_ALERT_CRISIS, p, c->j.seq, c->j.text, c->j.len);
-			cr.crisis_resources.text = c->s->srv->cfg.crisis_text;
-			cr.crisis_resources.text_len = strlen(c->s->srv->cfg.crisis_text);
-			send_to(r, &cr, is_user, p->user_id);
+			cr.crisis_resources.text = r->srv->cfg.crisis_text;
+			cr.crisis_resources.text_len = strlen(r->srv->cfg.crisis_text);
+			ws_send_user(p->user_id, &cr); /* every connection: the phone too */
 			log_warn("crisis_alert", "session=%lld user=%lld seq=%lld",
 				 (long long)r->session_id, (long long)p->user_id,
 				 (long long)c->j.seq);
@@ -648,6 +654,7 @@ static void post(struct sess *s, struct room *r, struct occupant *p, const char 
 		send_presence(r, p);
 	}
 	if (submit(r, s, lj_say_fn, say_done, c)) {
+		posting_refund(s->srv, s->user_id);
 		sess_error(s, PROTO_EOVERLOADED, ref, NULL);
 		free(c->j.text);
 		free(c);
@@ -775,8 +782,10 @@ static void mod_apply(struct room *r, struct lj_mod *j)
 			p->removed = 1;
 			for (struct sess *s = r->conns, *n; s; s = n) {
 				n = s->next_in_room;
-				if (s->user_id == p->user_id)
+				if (s->user_id == p->user_id) {
+					s->removed_from = r->session_id;
 					room_detach(s, 1);
+				}
 			}
 			if (p->state != PROTO_LEFT)
 				occ_gone(r, p);
@@ -961,7 +970,8 @@ void room_frame(struct sess *s, const struct proto_frame *f)
 		return;
 	}
 	if (!r || r->session_id != frame_session(f)) {
-		sess_error(s, PROTO_ENOT_JOINED, f->ref, "session");
+		sess_error(s, s->removed_from && s->removed_from == frame_session(f)
+				      ? PROTO_EREMOVED : PROTO_ENOT_JOINED, f->ref, "session");
 		return;
 	}
 	me = occ_find(r, s->user_id);
@@ -1230,5 +1240,17 @@ void room_free_all(void)
 			s->room = NULL;
 		}
 		room_unlink_free(r);
+	}
+}
+
+void room_counts(int *nrooms, int *present)
+{
+	*nrooms = *present = 0;
+	for (struct room *r = rooms; r; r = r->next) {
+		if (r->finished)
+			continue;
+		(*nrooms)++;
+		for (struct occupant *p = r->occ; p; p = p->next)
+			*present += p->conns > 0;
 	}
 }

@@ -346,6 +346,16 @@ static void maybe_touch(struct sess *s)
 
 /* ---- receiving ---- */
 
+/* A frame the codec refused (or could not be read): answer it, and count it
+ * towards the limit of bad frames in a row. */
+static void refuse_frame(struct sess *s, int code, const char *ref, const char *field)
+{
+	s->srv->metrics.ws_bad_frames++;
+	sess_error(s, code, ref, field);
+	if (++s->bad_in_row >= BAD_FRAMES_MAX)
+		sess_close(s, 1008, "too many malformed frames");
+}
+
 static void handle_frame(struct sess *s, const char *buf, size_t len)
 {
 	struct proto_frame f;
@@ -355,10 +365,7 @@ static void handle_frame(struct sess *s, const char *buf, size_t len)
 	s->srv->metrics.ws_frames_in++;
 	rc = proto_decode(buf, len, &f, &err);
 	if (rc) {
-		s->srv->metrics.ws_bad_frames++;
-		sess_error(s, rc == PROTO_ENOMEM ? PROTO_EINTERNAL : rc, err.ref, err.field);
-		if (++s->bad_in_row >= BAD_FRAMES_MAX)
-			sess_close(s, 1008, "too many malformed frames");
+		refuse_frame(s, rc == PROTO_ENOMEM ? PROTO_EINTERNAL : rc, err.ref, err.field);
 		return;
 	}
 	s->bad_in_row = 0;
@@ -393,7 +400,7 @@ static void on_receive(struct sess *s, struct lws *wsi, const char *in, size_t l
 		return;
 	if (lws_frame_is_binary(wsi)) {
 		if (final)
-			sess_error(s, PROTO_EBAD_JSON, NULL, NULL);
+			refuse_frame(s, PROTO_EBAD_JSON, NULL, NULL);
 		return;
 	}
 	if (!s->rx_overflow && s->rx_len + len > PROTO_MAX_FRAME) {
@@ -415,10 +422,7 @@ static void on_receive(struct sess *s, struct lws *wsi, const char *in, size_t l
 	if (!final)
 		return;
 	if (s->rx_overflow) {
-		s->srv->metrics.ws_bad_frames++;
-		sess_error(s, PROTO_EFRAME_TOO_LARGE, NULL, NULL);
-		if (++s->bad_in_row >= BAD_FRAMES_MAX)
-			sess_close(s, 1008, "too many malformed frames");
+		refuse_frame(s, PROTO_EFRAME_TOO_LARGE, NULL, NULL);
 	} else {
 		handle_frame(s, s->rx, s->rx_len);
 	}

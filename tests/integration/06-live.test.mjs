@@ -189,7 +189,7 @@ describe('a live session with nine people', () => {
     await target.next('moderation', (f) => f.action === 'remove');
     await clients[1].next('presence', (f) => f.user.id === target.who.user.id && f.state === 'left');
     target.send({ type: 'say', session, client_id: 'after-remove', text: 'hello?', ref: 'ar' });
-    assert.equal((await target.next('error', (f) => f.ref === 'ar')).code, 'not_joined');
+    assert.equal((await target.next('error', (f) => f.ref === 'ar')).code, 'removed');
     target.send({ type: 'join', session, ref: 'rj' });
     assert.equal((await target.next('error', (f) => f.ref === 'rj')).code, 'removed');
   });
