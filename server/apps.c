@@ -191,11 +191,8 @@ static int group_questions(struct store_tx *tx, int64_t group_id, json_t **quest
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, group_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "apps_questions");
-	}
+	if ((rc = groups__step_row(tx, st, "apps_questions")))
+		return rc;
 	*questions = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	snprintf(name, namelen, "%s", (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
@@ -375,11 +372,8 @@ int apps_open(struct store_tx *tx, const struct apps_ctx *ctx, int64_t app_id, i
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, app_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "apps_open");
-	}
+	if ((rc = groups__step_row(tx, st, "apps_open")))
+		return rc;
 	group_id = sqlite3_column_int64(st, 1);
 	applicant = sqlite3_column_int64(st, 3);
 	/* the statement stays positioned on its row while access is checked */
@@ -551,11 +545,8 @@ static int load_for_staff(struct store_tx *tx, int64_t app_id, int64_t actor, in
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, app_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "apps_load");
-	}
+	if ((rc = groups__step_row(tx, st, "apps_load")))
+		return rc;
 	*group_id = sqlite3_column_int64(st, 0);
 	*user_id = sqlite3_column_int64(st, 1);
 	snprintf(status, statuslen, "%s", (const char *)sqlite3_column_text(st, 2));
@@ -730,43 +721,40 @@ int apps_decide(struct store_tx *tx, const struct apps_ctx *ctx, int64_t app_id,
 /* ---- withdrawing, offers ---- */
 
 /* Close the open offer of waitlist entry wid (if any) as `state`. */
-static int close_offer(struct store_tx *tx, int64_t wid, const char *state, int64_t now)
+/* Run st, an UPDATE of one kind of row taking (state, now, id); STORE_EIO if st is NULL. */
+static int update_state(struct store_tx *tx, sqlite3_stmt *st, const char *state, int64_t now,
+			int64_t id, const char *what)
 {
-	sqlite3_stmt *st = store_stmt(tx, "UPDATE offers SET state = ?, answered_at = ?"
-					  " WHERE waitlist_id = ? AND state = 'open'");
-
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, wid);
-	return groups__exec(tx, st, "offer_close");
+	sqlite3_bind_int64(st, 3, id);
+	return groups__exec(tx, st, what);
+}
+
+static int close_offer(struct store_tx *tx, int64_t wid, const char *state, int64_t now)
+{
+	return update_state(tx,
+			    store_stmt(tx, "UPDATE offers SET state = ?, answered_at = ?"
+					   " WHERE waitlist_id = ? AND state = 'open'"),
+			    state, now, wid, "offer_close");
 }
 
 static int set_waitlist_state(struct store_tx *tx, int64_t wid, const char *state, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(tx, "UPDATE waitlist SET state = ?, updated_at = ?"
-					  " WHERE id = ?");
-
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, wid);
-	return groups__exec(tx, st, "waitlist_state");
+	return update_state(tx,
+			    store_stmt(tx, "UPDATE waitlist SET state = ?, updated_at = ?"
+					   " WHERE id = ?"),
+			    state, now, wid, "waitlist_state");
 }
 
 static int set_app_status(struct store_tx *tx, int64_t app_id, const char *status, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(tx, "UPDATE applications SET status = ?, updated_at = ?"
-					  " WHERE id = ?");
-
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, app_id);
-	return groups__exec(tx, st, "apps_status");
+	return update_state(tx,
+			    store_stmt(tx, "UPDATE applications SET status = ?, updated_at = ?"
+					   " WHERE id = ?"),
+			    status, now, app_id, "apps_status");
 }
 
 int apps_withdraw(struct store_tx *tx, const struct apps_ctx *ctx, int64_t app_id, int64_t user_id,
@@ -784,11 +772,8 @@ int apps_withdraw(struct store_tx *tx, const struct apps_ctx *ctx, int64_t app_i
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, app_id);
 	sqlite3_bind_int64(st, 2, user_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "apps_withdraw");
-	}
+	if ((rc = groups__step_row(tx, st, "apps_withdraw")))
+		return rc;
 	group_id = sqlite3_column_int64(st, 0);
 	snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 1));
 	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
@@ -826,11 +811,8 @@ int apps_answer_offer(struct store_tx *tx, const struct apps_ctx *ctx, int64_t o
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, offer_id);
 	sqlite3_bind_int64(st, 2, user_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "offer_load");
-	}
+	if ((rc = groups__step_row(tx, st, "offer_load")))
+		return rc;
 	*group_id = sqlite3_column_int64(st, 0);
 	wid = sqlite3_column_int64(st, 1);
 	open = !strcmp((const char *)sqlite3_column_text(st, 2), "open");

@@ -14,18 +14,12 @@
 #include "apps.h"
 #include "clock.h"
 #include "groups.h"
+#include "groups_int.h"
 #include "http.h"
 #include "server.h"
 #include "util.h"
 
 static const struct apps_ctx *ctx; /* groups_http.c's; read-only */
-
-static int fail_why(struct http_req *req, const struct groups_why *why, int rc)
-{
-	if (rc && why->code)
-		return http_job_fail(req, why->status, why->code, why->msg);
-	return rc;
-}
 
 /* A joined member to announce after the commit (req->state). */
 struct joined {
@@ -55,6 +49,17 @@ static void joined_then(struct http_req *req, int rc)
 	http_reply_job(req, rc);
 }
 
+/* Answer {key: a}, a list a store function made with rc; on failure drop what it made. */
+static int out_list(struct http_req *req, const char *key, json_t *a, int rc)
+{
+	if (rc) {
+		json_decref(a);
+		return rc;
+	}
+	req->out = json_pack("{s:o}", key, a);
+	return 0;
+}
+
 static int bad_id(struct http_req *req, int i)
 {
 	if (http_param_id(req, i) > 0)
@@ -73,7 +78,7 @@ static int submit_fn(struct store_tx *tx, void *arg)
 	int rc = apps_submit(tx, ctx, gid, req->user.id, req->json, clock_now_ms(), &id, &why);
 
 	if (rc)
-		return fail_why(req, &why, rc);
+		return groups__job_fail(req, &why, rc);
 	req->out = json_pack("{s:I,s:I,s:s}", "id", (json_int_t)id, "group_id", (json_int_t)gid,
 			     "status", "pending");
 	req->out_status = 201;
@@ -104,12 +109,7 @@ static int list_fn(struct store_tx *tx, void *arg)
 	if (g && parse_int64(g, 1, INT64_MAX / 2, &gid))
 		return http_job_fail(req, 400, "bad_group", "group must be a group id.");
 	rc = apps_list(tx, req->user.id, req->user.role, status, gid, &a);
-	if (rc) {
-		json_decref(a);
-		return rc;
-	}
-	req->out = json_pack("{s:o}", "applications", a);
-	return 0;
+	return out_list(req, "applications", a, rc);
 }
 
 static void route_list(struct http_req *req)
@@ -135,7 +135,7 @@ static int open_fn(struct store_tx *tx, void *arg)
 
 	if (rc == STORE_ENOTFOUND)
 		return http_job_fail(req, 404, "not_found", "There is no such application.");
-	return fail_why(req, &why, rc);
+	return groups__job_fail(req, &why, rc);
 }
 
 static void route_open(struct http_req *req)
@@ -157,7 +157,7 @@ static int notes_fn(struct store_tx *tx, void *arg)
 	if (rc == 0)
 		req->out =
 		    json_pack("{s:I,s:b}", "id", (json_int_t)http_param_id(req, 0), "saved", 1);
-	return fail_why(req, &why, rc);
+	return groups__job_fail(req, &why, rc);
 }
 
 /* A string member of at most max code points, or absent; 0 ok, -1 answered 400. */
@@ -213,7 +213,7 @@ static int decide_fn(struct store_tx *tx, void *arg)
 		return http_job_fail(req, 404, "not_found", "There is no such application.");
 	if (rc == 0 && d->joined.group_id)
 		d->joined.user_id = json_integer_value(json_object_get(req->out, "applicant_id"));
-	return fail_why(req, &why, rc);
+	return groups__job_fail(req, &why, rc);
 }
 
 static void route_decide(struct http_req *req)
@@ -251,12 +251,7 @@ static int mine_fn(struct store_tx *tx, void *arg)
 	json_t *a = NULL;
 	int rc = apps_list_mine(tx, req->user.id, clock_now_ms(), &a);
 
-	if (rc) {
-		json_decref(a);
-		return rc;
-	}
-	req->out = json_pack("{s:o}", "applications", a);
-	return 0;
+	return out_list(req, "applications", a, rc);
 }
 
 static void route_mine(struct http_req *req)
@@ -270,12 +265,7 @@ static int offers_fn(struct store_tx *tx, void *arg)
 	json_t *a = NULL;
 	int rc = apps_offers_mine(tx, req->user.id, &a);
 
-	if (rc) {
-		json_decref(a);
-		return rc;
-	}
-	req->out = json_pack("{s:o}", "offers", a);
-	return 0;
+	return out_list(req, "offers", a, rc);
 }
 
 static void route_offers(struct http_req *req)
@@ -294,7 +284,7 @@ static int withdraw_fn(struct store_tx *tx, void *arg)
 	if (rc == 0)
 		req->out = json_pack("{s:I,s:s}", "id", (json_int_t)http_param_id(req, 0), "status",
 				     "withdrawn");
-	return fail_why(req, &why, rc);
+	return groups__job_fail(req, &why, rc);
 }
 
 static void route_withdraw(struct http_req *req)
@@ -315,7 +305,7 @@ static int answer(struct store_tx *tx, struct http_req *req, int accept)
 	if (rc == STORE_ENOTFOUND)
 		return http_job_fail(req, 404, "not_found", "There is no such offer.");
 	if (rc)
-		return fail_why(req, &why, rc);
+		return groups__job_fail(req, &why, rc);
 	if (accept) {
 		j->group_id = gid;
 		j->user_id = req->user.id;

@@ -35,6 +35,21 @@ static int step_done(struct store_tx *tx, sqlite3_stmt *st, const char *what)
 	return rc;
 }
 
+/*
+ * Step st to the one row it looks up: 0 with st on that row (the caller
+ * reads it, then resets st), or STORE_ENOTFOUND for no row or another error,
+ * st already reset.
+ */
+static int step_row(struct store_tx *tx, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, what);
+}
+
 /* A statement that returns one integer (or def when it returns no row). */
 static int query_int64(struct store_tx *tx, sqlite3_stmt *st, int64_t def, int64_t *out,
 		       const char *what)
@@ -47,6 +62,18 @@ static int query_int64(struct store_tx *tx, sqlite3_stmt *st, int64_t def, int64
 	rc = store_check(tx, rc, what);
 	sqlite3_reset(st);
 	return rc;
+}
+
+/*
+ * Bind what the statements that read a place's topics or posts take: ?1
+ * the folder, topic or post, ?2 the caller, ?3 whether they moderate (what
+ * is held is shown to its author and the moderators only).
+ */
+static void bind_reader(sqlite3_stmt *st, int64_t id, const struct board_who *who, int moderate)
+{
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, who->id);
+	sqlite3_bind_int(st, 3, moderate);
 }
 
 /* Bind a place's group: NULL for the site boards, so "group_id IS ?" matches them. */
@@ -241,11 +268,8 @@ int board_place_folder(struct store_tx *tx, int64_t folder_id, const struct boar
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, folder_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "board_folder");
-	}
+	if ((rc = step_row(tx, st, "board_folder")))
+		return rc;
 	group_id = sqlite3_column_int64(st, 0);
 	kind = kind_parse((const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
@@ -273,11 +297,8 @@ int board_topic_get(struct store_tx *tx, int64_t topic_id, const struct board_wh
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, topic_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "board_topic");
-	}
+	if ((rc = step_row(tx, st, "board_topic")))
+		return rc;
 	t->id = topic_id;
 	folder_id = sqlite3_column_int64(st, 0);
 	t->author_id = sqlite3_column_int64(st, 1);
@@ -306,11 +327,8 @@ int board_post_get(struct store_tx *tx, int64_t post_id, const struct board_who 
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, post_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "board_post");
-	}
+	if ((rc = step_row(tx, st, "board_post")))
+		return rc;
 	p->id = post_id;
 	topic_id = sqlite3_column_int64(st, 0);
 	p->author_id = sqlite3_column_int64(st, 1);
@@ -580,9 +598,7 @@ int board_topics_page(struct store_tx *tx, const struct board_place *at,
 			    " AND t.deleted_at IS NULL AND (t.held = 0 OR t.author_id = ?2 OR ?3)");
 	if (!st)
 		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, at->folder_id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, at->moderate);
+	bind_reader(st, at->folder_id, who, at->moderate);
 	if ((rc = query_int64(tx, st, 0, &total, "board_topics_count")))
 		return rc;
 	st = store_stmt(tx, TOPIC_SELECT " WHERE t.folder_id = ?1 AND t.deleted_at IS NULL"
@@ -591,9 +607,7 @@ int board_topics_page(struct store_tx *tx, const struct board_place *at,
 					 " LIMIT ?5 OFFSET ?6");
 	if (!st)
 		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, at->folder_id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, at->moderate);
+	bind_reader(st, at->folder_id, who, at->moderate);
 	sqlite3_bind_int64(st, 4, visit);
 	sqlite3_bind_int(st, 5, per_page);
 	sqlite3_bind_int64(st, 6, (int64_t)(page - 1) * per_page);
@@ -669,17 +683,12 @@ int board_post_json(struct store_tx *tx, int64_t post_id, const struct board_who
 					" OR ?3)");
 	if (!st)
 		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, post_id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, p.topic.at.moderate);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = post_row_json(st, who->id);
-	rc = rc == SQLITE_ROW	 ? 0
-	     : rc == SQLITE_DONE ? STORE_ENOTFOUND
-				 : store_check(tx, rc, "board_post_json");
+	bind_reader(st, post_id, who, p.topic.at.moderate);
+	if ((rc = step_row(tx, st, "board_post_json")))
+		return rc;
+	*out = post_row_json(st, who->id);
 	sqlite3_reset(st);
-	return rc;
+	return 0;
 }
 
 int board_topic_show(struct store_tx *tx, const struct board_topic *t, const struct board_who *who,
@@ -693,9 +702,7 @@ int board_topic_show(struct store_tx *tx, const struct board_topic *t, const str
 	*out = NULL;
 	if (!st)
 		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, t->at.moderate);
+	bind_reader(st, t->id, who, t->at.moderate);
 	sqlite3_bind_int64(st, 4, INT64_MAX); /* "new" belongs to folder listings */
 	if (sqlite3_step(st) == SQLITE_ROW)
 		topic = topic_row_json(st, t->at.group_id);
@@ -708,9 +715,7 @@ int board_topic_show(struct store_tx *tx, const struct board_topic *t, const str
 		json_decref(topic);
 		return STORE_EIO;
 	}
-	sqlite3_bind_int64(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, t->at.moderate);
+	bind_reader(st, t->id, who, t->at.moderate);
 	if ((rc = query_int64(tx, st, 0, &total, "board_posts_count"))) {
 		json_decref(topic);
 		return rc;
@@ -722,9 +727,7 @@ int board_topic_show(struct store_tx *tx, const struct board_topic *t, const str
 		json_decref(topic);
 		return STORE_EIO;
 	}
-	sqlite3_bind_int64(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, who->id);
-	sqlite3_bind_int(st, 3, t->at.moderate);
+	bind_reader(st, t->id, who, t->at.moderate);
 	sqlite3_bind_int(st, 4, per_page);
 	sqlite3_bind_int64(st, 5, (int64_t)(page - 1) * per_page);
 	posts = json_array();
@@ -1286,11 +1289,8 @@ int board_picture_get(struct store_tx *tx, const struct board_post *p, char **da
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, p->id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "board_picture");
-	}
+	if ((rc = step_row(tx, st, "board_picture")))
+		return rc;
 	*len = (size_t)sqlite3_column_bytes(st, 0);
 	*data = xmalloc(*len + 1);
 	memcpy(*data, sqlite3_column_blob(st, 0), *len);

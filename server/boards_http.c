@@ -79,9 +79,24 @@ struct bucket {
 	int64_t at; /* clock_now_ms of the last refill */
 };
 
+struct bstate;
+
+/*
+ * What a route does with the object its {id} names, in the job, once
+ * object_job has loaded it into the state: 0, or an answer (refusals the
+ * user should read fill why).
+ */
+typedef int (*board_op)(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			struct groups_why *why);
+
+/* Which object a route's {id} names, and so which of bstate's at, t, p it fills. */
+enum board_obj { OBJ_GROUP, OBJ_FOLDER, OBJ_TOPIC, OBJ_POST };
+
 /* One per board request, in req->state; the job fills the lower half. */
 struct bstate {
 	struct board_who who;
+	enum board_obj obj;
+	board_op op;
 	int page, per_page;
 	/* posting */
 	struct board_new_post np;
@@ -97,6 +112,10 @@ struct bstate {
 	char mime[40];
 	char *data;
 	size_t len;
+	/* the route's object, loaded by object_job */
+	struct board_place at;
+	struct board_topic t;
+	struct board_post p;
 	/* after the job: whom to tell */
 	struct board_topic topic;
 	int64_t *followers, *alert_to;
@@ -288,32 +307,89 @@ bad:
 	return -1;
 }
 
+/* The body's string field if check accepts it (borrowed); NULL after answering with why. */
+static const char *checked_field(struct http_req *req, const char *field,
+				 int (*check)(const char *, struct groups_why *))
+{
+	const char *v = http_json_str(req, field);
+	struct groups_why why = {0};
+
+	if (check(v, &why) == 0)
+		return v;
+	http_error(req, why.status, why.code, why.msg);
+	return NULL;
+}
+
+/* As checked_field, but a copy the state will own. */
+static char *checked_copy(struct http_req *req, const char *field,
+			  int (*check)(const char *, struct groups_why *))
+{
+	const char *v = checked_field(req, field, check);
+
+	return v ? xstrdup(v) : NULL;
+}
+
 /* The body of a new post; NULL after answering 400. */
 static const char *new_body(struct http_req *req)
 {
 	const char *body = http_json_str(req, "body");
-	struct groups_why why = {0};
 
 	if (body && strlen(body) > BOARD_BODY_MAX) {
 		http_error(req, 400, "too_long", "A post can be at most 16 KiB of text.");
 		return NULL;
 	}
-	if (board_check_body(body, &why)) {
-		http_error(req, why.status, why.code, why.msg);
-		return NULL;
-	}
-	return body;
+	return checked_field(req, "body", board_check_body);
 }
 
 /* A positive id given in the route; NULL state after answering 404. */
-static struct bstate *with_id(struct http_req *req, int64_t *id)
+static struct bstate *with_id(struct http_req *req)
 {
-	*id = http_param_id(req, 0);
-	if (*id < 0) {
+	if (http_param_id(req, 0) < 0) {
 		not_found(req);
 		return NULL;
 	}
 	return bstate(req);
+}
+
+/*
+ * The job of every route on one group, folder, topic or post: load it as
+ * the caller may see it (anything they may not read answers 404 exactly
+ * like a missing one), then run the route's op.
+ */
+static int object_job(struct store_tx *tx, void *arg)
+{
+	struct http_req *req = arg;
+	struct bstate *s = job_state(req);
+	int64_t id = http_param_id(req, 0);
+	struct groups_why why = {0};
+	int rc;
+
+	switch (s->obj) {
+	case OBJ_GROUP:
+		rc = board_place_group(tx, id, &s->who, &s->at);
+		break;
+	case OBJ_FOLDER:
+		rc = board_place_folder(tx, id, &s->who, &s->at);
+		break;
+	case OBJ_TOPIC:
+		rc = board_topic_get(tx, id, &s->who, &s->t);
+		break;
+	default:
+		rc = board_post_get(tx, id, &s->who, &s->p);
+		break;
+	}
+	if (rc == 0)
+		rc = s->op(tx, req, s, &why);
+	return fail(req, &why, rc);
+}
+
+/* Run op on the route's obj in a job (s from with_id); then as for http_run. */
+static void run_on(struct http_req *req, struct bstate *s, enum board_obj obj, board_op op,
+		   void (*then)(struct http_req *req, int rc))
+{
+	s->obj = obj;
+	s->op = op;
+	http_run(req, object_job, then);
 }
 
 /* ---- telling people (loop thread) ---- */
@@ -461,77 +537,52 @@ static void route_site_folders(struct http_req *req)
 	http_run(req, site_folders_fn, NULL);
 }
 
-static int group_folders_fn(struct store_tx *tx, void *arg)
+static int group_folders_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			    struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_place at;
-	struct groups_why why = {0};
-	int rc = board_place_group(tx, http_param_id(req, 0), &s->who, &at);
-
-	if (rc == 0)
-		rc = board_folders_list(tx, &at, &s->who, &req->out);
-	return fail(req, &why, rc);
+	(void)why;
+	return board_folders_list(tx, &s->at, &s->who, &req->out);
 }
 
 static void route_group_folders(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, group_folders_fn, NULL);
+	if (s)
+		run_on(req, s, OBJ_GROUP, group_folders_op, NULL);
 }
 
-static int folder_add_fn(struct store_tx *tx, void *arg)
+static int folder_add_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			 struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_place at;
-	struct groups_why why = {0};
-	int rc = board_place_group(tx, http_param_id(req, 0), &s->who, &at);
+	int rc;
 
-	if (rc == 0 && !at.moderate)
+	if (!s->at.moderate)
 		return refuse_not_moderator(req);
-	if (rc == 0)
-		rc = board_folder_add(tx, &at, &s->who, s->text, &req->out, &why);
+	rc = board_folder_add(tx, &s->at, &s->who, s->text, &req->out, why);
 	if (rc == 0)
 		req->out_status = 201;
-	return fail(req, &why, rc);
+	return rc;
 }
 
 static void route_folder_add(struct http_req *req)
 {
-	const char *name = http_json_str(req, "name");
-	struct groups_why why = {0};
-	struct bstate *s;
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (!(s = with_id(req, &id)))
-		return;
-	if (board_check_folder_name(name, &why)) {
-		http_error(req, why.status, why.code, why.msg);
-		return;
-	}
-	s->text = xstrdup(name);
-	http_run(req, folder_add_fn, NULL);
+	if (s && (s->text = checked_copy(req, "name", board_check_folder_name)))
+		run_on(req, s, OBJ_GROUP, folder_add_op, NULL);
 }
 
-static int folder_update_fn(struct store_tx *tx, void *arg)
+static int folder_update_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			    struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_place at;
-	struct groups_why why = {0};
-	int rc = board_place_folder(tx, http_param_id(req, 0), &s->who, &at);
-
-	if (rc == 0 && !at.moderate)
+	(void)why;
+	if (!s->at.moderate)
 		return refuse_not_moderator(req);
-	if (rc == 0 && !at.group_id)
+	if (!s->at.group_id)
 		return http_job_fail(req, 403, "fixed_folder",
 				     "The site-wide boards cannot be renamed or moved.");
-	if (rc == 0)
-		rc = board_folder_update(tx, &at, &s->who, s->text, s->position, &req->out);
-	return fail(req, &why, rc);
+	return board_folder_update(tx, &s->at, &s->who, s->text, s->position, &req->out);
 }
 
 static void route_folder_update(struct http_req *req)
@@ -540,9 +591,8 @@ static void route_folder_update(struct http_req *req)
 	json_t *pos = json_object_get(req->json, "position");
 	struct groups_why why = {0};
 	struct bstate *s;
-	int64_t id;
 
-	if (!(s = with_id(req, &id)))
+	if (!(s = with_id(req)))
 		return;
 	s->position = -1;
 	if (name && board_check_folder_name(json_string_value(name), &why)) {
@@ -559,48 +609,36 @@ static void route_folder_update(struct http_req *req)
 		s->text = xstrdup(json_string_value(name));
 	if (pos)
 		s->position = json_integer_value(pos);
-	http_run(req, folder_update_fn, NULL);
+	run_on(req, s, OBJ_FOLDER, folder_update_op, NULL);
 }
 
 /* ---- topics ---- */
 
-static int topics_fn(struct store_tx *tx, void *arg)
+static int topics_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		     struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_place at;
-	struct groups_why why = {0};
-	int rc = board_place_folder(tx, http_param_id(req, 0), &s->who, &at);
-
-	if (rc == 0)
-		rc = board_topics_page(tx, &at, &s->who, s->page, s->per_page, &req->out);
-	return fail(req, &why, rc);
+	(void)why;
+	return board_topics_page(tx, &s->at, &s->who, s->page, s->per_page, &req->out);
 }
 
 static void route_topics(struct http_req *req)
 {
-	int64_t id;
-	struct bstate *s = with_id(req, &id);
+	struct bstate *s = with_id(req);
 
 	if (s && !parse_paging(req, s))
-		http_run(req, topics_fn, NULL);
+		run_on(req, s, OBJ_FOLDER, topics_op, NULL);
 }
 
-static int new_topic_fn(struct store_tx *tx, void *arg)
+static int new_topic_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_place at;
-	struct groups_why why = {0};
-	int rc = board_place_folder(tx, http_param_id(req, 0), &s->who, &at);
+	int rc = board_topic_create(tx, &s->at, &s->who, &s->np, why);
 
-	if (rc == 0)
-		rc = board_topic_create(tx, &at, &s->who, &s->np, &why);
 	if (rc == 0)
 		rc = after_post(tx, req, s, 0);
 	if (rc == 0)
 		req->out_status = 201;
-	return fail(req, &why, rc);
+	return rc;
 }
 
 static void route_new_topic(struct http_req *req)
@@ -608,9 +646,8 @@ static void route_new_topic(struct http_req *req)
 	const char *subject = http_json_str(req, "subject"), *body;
 	struct groups_why why = {0};
 	struct bstate *s;
-	int64_t id;
 
-	if (!(s = with_id(req, &id)))
+	if (!(s = with_id(req)))
 		return;
 	if (!subject || strlen(subject) > SUBJECT_IN_MAX ||
 	    board_check_subject(subject, s->subject, sizeof s->subject, &why)) {
@@ -622,58 +659,35 @@ static void route_new_topic(struct http_req *req)
 		return;
 	s->np.subject = s->subject;
 	screen_body(s, body);
-	http_run(req, new_topic_fn, posted_then);
+	run_on(req, s, OBJ_FOLDER, new_topic_op, posted_then);
 }
 
-static int topic_fn(struct store_tx *tx, void *arg)
+static int topic_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		    struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_topic t;
-	struct groups_why why = {0};
-	int rc = board_topic_get(tx, http_param_id(req, 0), &s->who, &t);
-
-	if (rc == 0)
-		rc = board_topic_show(tx, &t, &s->who, s->page, s->per_page, &req->out);
-	return fail(req, &why, rc);
+	(void)why;
+	return board_topic_show(tx, &s->t, &s->who, s->page, s->per_page, &req->out);
 }
 
 static void route_topic(struct http_req *req)
 {
-	int64_t id;
-	struct bstate *s = with_id(req, &id);
+	struct bstate *s = with_id(req);
 
 	if (s && !parse_paging(req, s))
-		http_run(req, topic_fn, NULL);
+		run_on(req, s, OBJ_TOPIC, topic_op, NULL);
 }
 
-/* Load the route's topic and insist the caller moderates it; 0 or an answer. */
-static int moderated_topic(struct store_tx *tx, struct http_req *req, struct bstate *s,
-			   struct board_topic *t)
+static int topic_update_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			   struct groups_why *why)
 {
-	int rc = board_topic_get(tx, http_param_id(req, 0), &s->who, t);
+	int rc;
 
-	if (rc == STORE_ENOTFOUND)
-		return http_job_fail(req, 404, "not_found", nothing_here);
-	if (rc == 0 && !t->at.moderate)
+	if (!s->t.at.moderate)
 		return refuse_not_moderator(req);
-	return rc;
-}
-
-static int topic_update_fn(struct store_tx *tx, void *arg)
-{
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_topic t;
-	struct groups_why why = {0};
-	int rc = moderated_topic(tx, req, s, &t);
-
-	if (rc)
-		return rc;
-	rc = board_topic_update(tx, &t, &s->who, s->locked, s->pinned, s->folder_id, &why);
+	rc = board_topic_update(tx, &s->t, &s->who, s->locked, s->pinned, s->folder_id, why);
 	if (rc == 0)
-		rc = board_topic_show(tx, &t, &s->who, 1, 1, &req->out);
-	return fail(req, &why, rc);
+		rc = board_topic_show(tx, &s->t, &s->who, 1, 1, &req->out);
+	return rc;
 }
 
 static void route_topic_update(struct http_req *req)
@@ -682,9 +696,8 @@ static void route_topic_update(struct http_req *req)
 	json_t *pinned = json_object_get(req->json, "pinned");
 	json_t *folder = json_object_get(req->json, "folder_id");
 	struct bstate *s;
-	int64_t id;
 
-	if (!(s = with_id(req, &id)))
+	if (!(s = with_id(req)))
 		return;
 	if ((locked && !json_is_boolean(locked)) || (pinned && !json_is_boolean(pinned)) ||
 	    (folder && (!json_is_integer(folder) || json_integer_value(folder) <= 0))) {
@@ -695,17 +708,16 @@ static void route_topic_update(struct http_req *req)
 	s->locked = locked ? json_is_true(locked) : -1;
 	s->pinned = pinned ? json_is_true(pinned) : -1;
 	s->folder_id = folder ? json_integer_value(folder) : 0;
-	http_run(req, topic_update_fn, NULL);
+	run_on(req, s, OBJ_TOPIC, topic_update_op, NULL);
 }
 
-static int topic_delete_fn(struct store_tx *tx, void *arg)
+static int topic_delete_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			   struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_topic t;
-	int rc = moderated_topic(tx, req, s, &t);
-
-	return rc ? rc : board_topic_delete(tx, &t, &s->who);
+	(void)why;
+	if (!s->t.at.moderate)
+		return refuse_not_moderator(req);
+	return board_topic_delete(tx, &s->t, &s->who);
 }
 
 static void answer_empty(struct http_req *req, int rc)
@@ -718,27 +730,22 @@ static void answer_empty(struct http_req *req, int rc)
 
 static void route_topic_delete(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, topic_delete_fn, answer_empty);
+	if (s)
+		run_on(req, s, OBJ_TOPIC, topic_delete_op, answer_empty);
 }
 
-static int reply_fn(struct store_tx *tx, void *arg)
+static int reply_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		    struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_topic t;
-	struct groups_why why = {0};
-	int rc = board_topic_get(tx, http_param_id(req, 0), &s->who, &t);
+	int rc = board_reply(tx, &s->t, &s->who, &s->np, why);
 
-	if (rc == 0)
-		rc = board_reply(tx, &t, &s->who, &s->np, &why);
 	if (rc == 0)
 		rc = after_post(tx, req, s, 1);
 	if (rc == 0)
 		req->out_status = 201;
-	return fail(req, &why, rc);
+	return rc;
 }
 
 static void route_reply(struct http_req *req)
@@ -746,9 +753,8 @@ static void route_reply(struct http_req *req)
 	json_t *quote = json_object_get(req->json, "quote");
 	const char *body;
 	struct bstate *s;
-	int64_t id;
 
-	if (!(s = with_id(req, &id)))
+	if (!(s = with_id(req)))
 		return;
 	if (quote) {
 		json_t *qp = json_object_get(quote, "post"), *qt = json_object_get(quote, "text");
@@ -767,33 +773,29 @@ static void route_reply(struct http_req *req)
 	if (!(body = new_body(req)) || rate_refused(req))
 		return;
 	screen_body(s, body);
-	http_run(req, reply_fn, posted_then);
+	run_on(req, s, OBJ_TOPIC, reply_op, posted_then);
 }
 
-static int follow_fn(struct store_tx *tx, void *arg)
+static int follow_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		     struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_topic t;
-	struct groups_why why = {0};
-	int rc = board_topic_get(tx, http_param_id(req, 0), &s->who, &t);
+	int rc = board_follow(tx, &s->t, &s->who, s->on);
 
+	(void)why;
 	if (rc == 0)
-		rc = board_follow(tx, &t, &s->who, s->on);
-	if (rc == 0)
-		req->out = json_pack("{s:I,s:b}", "topic_id", (json_int_t)t.id, "following", s->on);
-	return fail(req, &why, rc);
+		req->out =
+		    json_pack("{s:I,s:b}", "topic_id", (json_int_t)s->t.id, "following", s->on);
+	return rc;
 }
 
 static void route_follow(struct http_req *req)
 {
-	int64_t id;
-	struct bstate *s = with_id(req, &id);
+	struct bstate *s = with_id(req);
 
 	if (!s)
 		return;
 	s->on = req->method == HTTP_PUT;
-	http_run(req, follow_fn, NULL);
+	run_on(req, s, OBJ_TOPIC, follow_op, NULL);
 }
 
 /* ---- posts ---- */
@@ -809,188 +811,135 @@ static int post_fn(struct store_tx *tx, void *arg)
 
 static void route_post(struct http_req *req)
 {
-	int64_t id;
-
-	if (with_id(req, &id))
+	if (with_id(req))
 		http_run(req, post_fn, NULL);
 }
 
-static int edit_fn(struct store_tx *tx, void *arg)
+static int edit_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		   struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
+	int rc = board_post_edit(tx, &s->p, &s->who, &s->np, why);
 
-	if (rc == 0)
-		rc = board_post_edit(tx, &p, &s->who, &s->np, &why);
-	if (rc == 0)
-		rc = after_post(tx, req, s, 0);
-	return fail(req, &why, rc);
+	return rc ? rc : after_post(tx, req, s, 0);
 }
 
 static void route_edit(struct http_req *req)
 {
-	const char *body = http_json_str(req, "body");
-	struct groups_why why = {0};
-	struct bstate *s;
-	int64_t id;
+	struct bstate *s = with_id(req);
+	const char *body;
 
-	if (!(s = with_id(req, &id)))
-		return;
 	/* an edit may keep a quote, so the whole rendering limit applies */
-	if (board_check_body(body, &why)) {
-		http_error(req, why.status, why.code, why.msg);
-		return;
+	if (s && (body = checked_field(req, "body", board_check_body))) {
+		screen_body(s, body);
+		run_on(req, s, OBJ_POST, edit_op, posted_then);
 	}
-	screen_body(s, body);
-	http_run(req, edit_fn, posted_then);
 }
 
-static int post_delete_fn(struct store_tx *tx, void *arg)
+static int post_delete_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			  struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
-
-	if (rc == 0)
-		rc = board_post_delete(tx, &p, &s->who, &why);
-	return fail(req, &why, rc);
+	(void)req;
+	return board_post_delete(tx, &s->p, &s->who, why);
 }
 
 static void route_post_delete(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, post_delete_fn, answer_empty);
+	if (s)
+		run_on(req, s, OBJ_POST, post_delete_op, answer_empty);
 }
 
-static int history_fn(struct store_tx *tx, void *arg)
+static int history_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		      struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
-
-	if (rc == 0 && !p.topic.at.moderate)
+	(void)why;
+	if (!s->p.topic.at.moderate)
 		return refuse_not_moderator(req);
-	if (rc == 0)
-		rc = board_post_history(tx, &p, &req->out);
-	return fail(req, &why, rc);
+	return board_post_history(tx, &s->p, &req->out);
 }
 
 static void route_history(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, history_fn, NULL);
+	if (s)
+		run_on(req, s, OBJ_POST, history_op, NULL);
 }
 
-static int flag_fn(struct store_tx *tx, void *arg)
+static int flag_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		   struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
+	int rc = board_flag(tx, &s->p, &s->who, s->text, &req->out, why);
 
 	if (rc == 0)
-		rc = board_flag(tx, &p, &s->who, s->text, &req->out, &why);
-	if (rc == 0)
 		req->out_status = 201;
-	return fail(req, &why, rc);
+	return rc;
 }
 
 static void route_flag(struct http_req *req)
 {
-	const char *reason = http_json_str(req, "reason");
-	struct groups_why why = {0};
-	struct bstate *s;
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (!(s = with_id(req, &id)))
-		return;
-	if (board_check_reason(reason, &why)) {
-		http_error(req, why.status, why.code, why.msg);
-		return;
-	}
-	s->text = xstrdup(reason);
-	http_run(req, flag_fn, NULL);
+	if (s && (s->text = checked_copy(req, "reason", board_check_reason)))
+		run_on(req, s, OBJ_POST, flag_op, NULL);
 }
 
-static int approve_fn(struct store_tx *tx, void *arg)
+static int approve_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+		      struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
+	const struct board_post *p = &s->p;
+	int rc;
 
-	if (rc == 0 && !p.topic.at.moderate)
+	if (!p->topic.at.moderate)
 		return refuse_not_moderator(req);
-	if (rc == 0)
-		rc = board_post_approve(tx, &p, &s->who, &why);
-	if (rc)
-		return fail(req, &why, rc);
+	if ((rc = board_post_approve(tx, p, &s->who, why)))
+		return rc;
 	/* followers hear of it now, as if it had just been posted */
-	s->np.post_id = p.id;
-	s->np.topic_id = p.topic.id;
-	if ((rc = board_topic_get(tx, p.topic.id, &s->who, &s->topic)) ||
-	    (rc = board_followers(tx, &s->topic, p.author_id, TELL_MAX, &s->followers,
+	s->np.post_id = p->id;
+	s->np.topic_id = p->topic.id;
+	if ((rc = board_topic_get(tx, p->topic.id, &s->who, &s->topic)) ||
+	    (rc = board_followers(tx, &s->topic, p->author_id, TELL_MAX, &s->followers,
 				  &s->nfollowers)))
 		return rc;
 	s->notify = 1;
-	return board_post_json(tx, p.id, &s->who, &req->out);
+	return board_post_json(tx, p->id, &s->who, &req->out);
 }
 
 static void route_approve(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, approve_fn, posted_then);
+	if (s)
+		run_on(req, s, OBJ_POST, approve_op, posted_then);
 }
 
 /* ---- pictures ---- */
 
-static int picture_put_fn(struct store_tx *tx, void *arg)
+static int picture_put_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			  struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
+	char url[64];
+	int rc = board_picture_put(tx, &s->p, &s->who, req->body.data, req->body.len, s->pic.mime,
+				   s->pic.width, s->pic.height, why);
 
-	if (rc == 0)
-		rc = board_picture_put(tx, &p, &s->who, req->body.data, req->body.len, s->pic.mime,
-				       s->pic.width, s->pic.height, &why);
-	if (rc == 0) {
-		char url[64];
-
-		snprintf(url, sizeof url, "/api/v1/posts/%lld/picture", (long long)p.id);
-		req->out =
-		    json_pack("{s:I,s:s,s:s,s:I,s:I,s:I}", "post_id", (json_int_t)p.id, "picture",
-			      url, "type", s->pic.mime, "bytes", (json_int_t)req->body.len, "width",
-			      (json_int_t)s->pic.width, "height", (json_int_t)s->pic.height);
-		req->out_status = 201;
-	}
-	return fail(req, &why, rc);
+	if (rc)
+		return rc;
+	snprintf(url, sizeof url, "/api/v1/posts/%lld/picture", (long long)s->p.id);
+	req->out = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I}", "post_id", (json_int_t)s->p.id, "picture",
+			     url, "type", s->pic.mime, "bytes", (json_int_t)req->body.len, "width",
+			     (json_int_t)s->pic.width, "height", (json_int_t)s->pic.height);
+	req->out_status = 201;
+	return 0;
 }
 
 static void route_picture_put(struct http_req *req)
 {
 	const char *mime = NULL;
 	struct bstate *s;
-	int64_t id;
 	int rc;
 
-	if (!(s = with_id(req, &id)))
+	if (!(s = with_id(req)))
 		return;
 	/* the bytes decide what it is; the name and Content-Type sent do not */
 	rc = media_check(req->body.data, req->body.len, BOARD_PICTURE_MAX, &mime);
@@ -1006,20 +955,15 @@ static void route_picture_put(struct http_req *req)
 		http_error(req, 415, "unsupported_media",
 			   "Please use a PNG, JPEG, GIF or WebP picture.");
 	else
-		http_run(req, picture_put_fn, NULL);
+		run_on(req, s, OBJ_POST, picture_put_op, NULL);
 }
 
-static int picture_get_fn(struct store_tx *tx, void *arg)
+static int picture_get_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			  struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
-
-	if (rc == 0)
-		rc = board_picture_get(tx, &p, &s->data, &s->len, s->mime, sizeof s->mime);
-	return fail(req, &why, rc);
+	(void)req;
+	(void)why;
+	return board_picture_get(tx, &s->p, &s->data, &s->len, s->mime, sizeof s->mime);
 }
 
 static void picture_loaded(struct http_req *req, int rc)
@@ -1036,31 +980,25 @@ static void picture_loaded(struct http_req *req, int rc)
 
 static void route_picture_get(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, picture_get_fn, picture_loaded);
+	if (s)
+		run_on(req, s, OBJ_POST, picture_get_op, picture_loaded);
 }
 
-static int picture_delete_fn(struct store_tx *tx, void *arg)
+static int picture_delete_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
+			     struct groups_why *why)
 {
-	struct http_req *req = arg;
-	struct bstate *s = job_state(req);
-	struct board_post p;
-	struct groups_why why = {0};
-	int rc = board_post_get(tx, http_param_id(req, 0), &s->who, &p);
-
-	if (rc == 0)
-		rc = board_picture_delete(tx, &p, &s->who, &why);
-	return fail(req, &why, rc);
+	(void)req;
+	return board_picture_delete(tx, &s->p, &s->who, why);
 }
 
 static void route_picture_delete(struct http_req *req)
 {
-	int64_t id;
+	struct bstate *s = with_id(req);
 
-	if (with_id(req, &id))
-		http_run(req, picture_delete_fn, answer_empty);
+	if (s)
+		run_on(req, s, OBJ_POST, picture_delete_op, answer_empty);
 }
 
 /* ---- moderation ---- */
@@ -1076,23 +1014,18 @@ static int flag_resolve_fn(struct store_tx *tx, void *arg)
 
 static void route_flag_resolve(struct http_req *req)
 {
-	int64_t id;
-
-	if (with_id(req, &id))
+	if (with_id(req))
 		http_run(req, flag_resolve_fn, answer_empty);
 }
 
 static void route_preview(struct http_req *req)
 {
-	const char *body = http_json_str(req, "body");
-	struct groups_why why = {0};
+	const char *body = checked_field(req, "body", board_check_body);
 	struct bstate *s;
 	char *html = NULL;
 
-	if (board_check_body(body, &why)) {
-		http_error(req, why.status, why.code, why.msg);
+	if (!body)
 		return;
-	}
 	/* bounded by MD_MAX_INPUT: cheap enough for the loop, and nothing is stored */
 	s = bstate(req);
 	screen_body(s, body);
@@ -1140,12 +1073,11 @@ static int dashboard_fn(struct store_tx *tx, void *arg)
 
 static void route_group_dashboard(struct http_req *req)
 {
-	int64_t id;
-	struct bstate *s = with_id(req, &id);
+	struct bstate *s = with_id(req);
 
 	if (!s)
 		return;
-	s->target = id;
+	s->target = http_param_id(req, 0);
 	http_run(req, dashboard_fn, NULL);
 }
 

@@ -96,6 +96,14 @@ static const struct key keys[] = {
 	 "days without a reply before a topic shows as unanswered"},
 	{"boards", "allowed_domains", K_OPTSTR, OFF(boards_allowed_domains), 0, 0,
 	 "comma-separated link domains posted without review (empty: built-in list)"},
+	{"tls", "cert", K_OPTSTR, OFF(tls_cert), 0, 0,
+	 "PEM certificate file (with its chain): serve HTTPS and WSS (needs key)"},
+	{"tls", "key", K_OPTSTR, OFF(tls_key), 0, 0, "PEM private key file of the certificate"},
+	{"tls", "self_signed", K_BOOL, OFF(tls_self_signed), 0, 1,
+	 "make a self-signed certificate in DATA/tls for development; never in production"},
+	{"retention", "screening_years", K_INT, OFF(retention_screening_years), 1, 50,
+	 "years after a membership ends (or an application closes) that GP details, screening"
+	 " answers and notes are kept"},
 };
 
 void config_defaults(struct config *c)
@@ -145,6 +153,9 @@ void config_defaults(struct config *c)
 	c->boards_burst = 10;
 	c->boards_unanswered_days = 2;
 	c->boards_allowed_domains = xstrdup("");
+	c->tls_cert = xstrdup("");
+	c->tls_key = xstrdup("");
+	c->retention_screening_years = 2;
 }
 
 void config_free(struct config *c)
@@ -164,6 +175,8 @@ void config_free(struct config *c)
 	free(c->mail_smtp_password_file);
 	free(c->mail_smtp_tls);
 	free(c->boards_allowed_domains);
+	free(c->tls_cert);
+	free(c->tls_key);
 	memset(c, 0, sizeof *c);
 }
 
@@ -381,6 +394,14 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	}
 	if (strcmp(c->mail_smtp_tls, "try") && strcmp(c->mail_smtp_tls, "require")) {
 		snprintf(err, errlen, "[mail] smtp_tls must be try or require");
+		return -1;
+	}
+	if (!c->tls_cert[0] != !c->tls_key[0]) {
+		snprintf(err, errlen, "[tls] cert and key must be given together");
+		return -1;
+	}
+	if (c->tls_self_signed && c->tls_cert[0]) {
+		snprintf(err, errlen, "[tls] self_signed cannot be used with cert and key");
 		return -1;
 	}
 	if (c->mail_smtp_password_file[0] && !c->mail_smtp_user[0]) {

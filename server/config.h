@@ -68,6 +68,12 @@ struct config {
 	int boards_burst;            /* board posts one person may make at once */
 	int boards_unanswered_days;  /* a topic with no reply this long shows on the dashboard */
 	char *boards_allowed_domains; /* comma/newline list; empty: the built-in list */
+	/* [tls] */
+	char *tls_cert;      /* PEM certificate (chain) file; "" with tls_key "": no TLS */
+	char *tls_key;       /* PEM private key file */
+	int tls_self_signed; /* make and use DATA/tls/ (development only) */
+	/* [retention] */
+	int retention_screening_years; /* GP details, screening answers, notes kept this long */
 };
 
 /* Fill c with defaults. */

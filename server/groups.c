@@ -144,19 +144,24 @@ void groups__slot_from_row(sqlite3_stmt *st, int col, struct sched_slot *s)
 	s->hiatus_weeks = sqlite3_column_int(st, col + 8);
 }
 
-int groups__step_int64(struct store_tx *tx, sqlite3_stmt *st, int64_t *out, const char *what)
+int groups__step_row(struct store_tx *tx, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = STORE_ENOTFOUND;
-	} else {
-		rc = store_check(tx, rc, what);
-	}
+	if (rc == SQLITE_ROW)
+		return 0;
 	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, what);
+}
+
+int groups__step_int64(struct store_tx *tx, sqlite3_stmt *st, int64_t *out, const char *what)
+{
+	int rc = groups__step_row(tx, st, what);
+
+	if (rc == 0) {
+		*out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
 	return rc;
 }
 
@@ -199,17 +204,13 @@ int groups_access(struct store_tx *tx, int64_t group_id, int64_t user_id, int64_
 	sqlite3_bind_int64(st, 1, group_id);
 	sqlite3_bind_int64(st, 2, user_id);
 	sqlite3_bind_int64(st, 3, at_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*access = sqlite3_column_int(st, 0)   ? GROUP_FACILITATOR
-			  : sqlite3_column_int(st, 1) ? GROUP_MEMBER
-						      : GROUP_NONE;
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "groups_access");
-	}
+	if ((rc = groups__step_row(tx, st, "groups_access")))
+		return rc;
+	*access = sqlite3_column_int(st, 0)   ? GROUP_FACILITATOR
+		  : sqlite3_column_int(st, 1) ? GROUP_MEMBER
+					      : GROUP_NONE;
 	sqlite3_reset(st);
-	return rc;
+	return 0;
 }
 
 int groups_get_slot(struct store_tx *tx, int64_t group_id, struct sched_slot *slot, char *name,
@@ -222,11 +223,8 @@ int groups_get_slot(struct store_tx *tx, int64_t group_id, struct sched_slot *sl
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, group_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "groups_slot");
-	}
+	if ((rc = groups__step_row(tx, st, "groups_slot")))
+		return rc;
 	if (slot)
 		groups__slot_from_row(st, 0, slot);
 	if (name && namelen)
@@ -611,11 +609,8 @@ int groups_load(struct store_tx *tx, int64_t id, struct groups_spec *g)
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "groups_load");
-	}
+	if ((rc = groups__step_row(tx, st, "groups_load")))
+		return rc;
 	groups__slot_from_row(st, 0, &g->slot);
 	free(g->name);
 	g->name = xstrdup((const char *)sqlite3_column_text(st, 9));
@@ -883,11 +878,8 @@ int groups__current_cycle(struct store_tx *tx, int64_t group_id, int64_t now,
 	if (!st)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, group_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_check(tx, rc, "groups_cycle");
-	}
+	if ((rc = groups__step_row(tx, st, "groups_cycle")))
+		return rc;
 	groups__slot_from_row(st, 0, slot);
 	*absolute = sqlite3_column_int64(st, 9);
 	*allowed = sqlite3_column_int(st, 10);

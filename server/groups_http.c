@@ -83,11 +83,20 @@ static void emit_then(struct http_req *req, int rc)
 	http_reply_job(req, rc);
 }
 
-static int fail_why(struct http_req *req, const struct groups_why *why, int rc)
+int groups__job_fail(struct http_req *req, const struct groups_why *why, int rc)
 {
 	if (rc && why->code)
 		return http_job_fail(req, why->status, why->code, why->msg);
 	return rc;
+}
+
+/* 1 after answering 404 when the route's group id is not one; a route on a group starts so. */
+static int bad_group(struct http_req *req)
+{
+	if (http_param_id(req, 0) >= 0)
+		return 0;
+	http_error(req, 404, "not_found", "There is no such group.");
+	return 1;
 }
 
 /* 0 with *access (group exists), STORE_ENOTFOUND, or an error. */
@@ -315,7 +324,7 @@ static int create_fn(struct store_tx *tx, void *arg)
 	rc = groups_insert(tx, &g, req->user.id, &id, &why);
 	groups_spec_free(&g);
 	if (rc)
-		return fail_why(req, &why, rc);
+		return groups__job_fail(req, &why, rc);
 	rc = group_json(tx, req, id, 1, &req->out);
 	req->out_status = 201;
 	return rc;
@@ -339,10 +348,8 @@ static int show_fn(struct store_tx *tx, void *arg)
 
 static void route_show(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, show_fn, NULL);
 }
 
@@ -392,7 +399,7 @@ static int patch_fn(struct store_tx *tx, void *arg)
 	if (rc == 0)
 		rc = apps_fill_seats(tx, &mod.ctx, gid, clock_now_ms(), NULL);
 	if (rc)
-		return fail_why(req, &why, rc);
+		return groups__job_fail(req, &why, rc);
 	c->group_id = gid;
 	c->emit = json_object_get(req->json, "facilitators") != NULL;
 	c->ev = GROUPS_EV_STAFF;
@@ -401,10 +408,8 @@ static int patch_fn(struct store_tx *tx, void *arg)
 
 static void route_patch(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	change_state(req);
 	http_run(req, patch_fn, emit_then);
 }
@@ -498,10 +503,8 @@ static int sessions_fn(struct store_tx *tx, void *arg)
 
 static void route_sessions(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, sessions_fn, NULL);
 }
 
@@ -551,10 +554,8 @@ static void calendar_then(struct http_req *req, int rc)
 
 static void route_calendar(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	change_state(req);
 	http_run(req, calendar_fn, calendar_then);
 }
@@ -621,10 +622,8 @@ static int members_fn(struct store_tx *tx, void *arg)
 
 static void route_members(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, members_fn, NULL);
 }
 
@@ -687,10 +686,8 @@ static int leave_fn(struct store_tx *tx, void *arg)
 
 static void route_leave(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	change_state(req);
 	http_run(req, leave_fn, emit_then);
 }
@@ -718,10 +715,8 @@ static int waitlist_fn(struct store_tx *tx, void *arg)
 
 static void route_waitlist(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, waitlist_fn, NULL);
 }
 
@@ -809,25 +804,21 @@ static int ext_grant_fn(struct store_tx *tx, void *arg)
 				     "Only the group's facilitators can grant an extension.");
 	rc = groups_grant_extension(tx, gid, req->user.id, clock_now_ms(), &why);
 	if (rc)
-		return fail_why(req, &why, rc);
+		return groups__job_fail(req, &why, rc);
 	return group_json(tx, req, gid, 1, &req->out);
 }
 
 static void route_ext_request(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, ext_request_fn, NULL);
 }
 
 static void route_ext_grant(struct http_req *req)
 {
-	if (http_param_id(req, 0) < 0) {
-		http_error(req, 404, "not_found", "There is no such group.");
+	if (bad_group(req))
 		return;
-	}
 	http_run(req, ext_grant_fn, NULL);
 }
 

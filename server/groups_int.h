@@ -13,6 +13,8 @@
 #include "schedule.h"
 #include "store.h"
 
+struct http_req;
+
 /* The columns of a group's slot, in the order groups__slot_from_row reads them (alias g). */
 #define GROUPS_SLOT_COLS                                                                           \
 	"g.tz, g.weekday, g.start_minute, g.duration_min, g.cycle_start, g.cycle_weeks,"           \
@@ -21,6 +23,12 @@
 /* Fill s from the nine GROUPS_SLOT_COLS starting at column col. */
 void groups__slot_from_row(sqlite3_stmt *st, int col, struct sched_slot *s);
 
+/*
+ * Step st to the one row it looks up: 0 with st on that row (the caller
+ * reads it, then resets st), or STORE_ENOTFOUND for no row or another error,
+ * st already reset.
+ */
+int groups__step_row(struct store_tx *tx, sqlite3_stmt *st, const char *what);
 /* Step st for one integer: 0 with *out, STORE_ENOTFOUND for no row, or an error. Resets st. */
 int groups__step_int64(struct store_tx *tx, sqlite3_stmt *st, int64_t *out, const char *what);
 /* Step a statement that returns no row; resets it. */
@@ -50,6 +58,13 @@ int groups__current_cycle(struct store_tx *tx, int64_t group_id, int64_t now,
 			  int *allowed);
 /* End extended cycles that are over (tick). */
 int groups__roll_extensions(struct store_tx *tx, int64_t now, int *rolled);
+
+/*
+ * The outcome of a route's store job (groups_http.c): a refusal filled in
+ * why becomes the answer (http_job_fail); anything else, rc, is returned as
+ * it is.
+ */
+int groups__job_fail(struct http_req *req, const struct groups_why *why, int rc);
 
 /*
  * Queue a mail to user_id in this transaction (mail_enqueue). Mail bodies

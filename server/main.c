@@ -14,6 +14,7 @@
 #include "bench_cli.h"
 #include "groups_cli.h"
 #include "ops_cli.h"
+#include "retention.h"
 #include "cli.h"
 #include "hearth_build.h"
 #include "server.h"
@@ -34,6 +35,11 @@ static const struct command commands[] = {
 	 "      run the server in the foreground until SIGINT or SIGTERM; one server per\n"
 	 "      data folder (it holds DATA/hearth.lock); see hearth serve --help"},
 	/* -- commands -- */
+	{"purge", retention_cli,
+	 "purge\n"
+	 "      delete personal data past its time now (the server also does it daily): GP\n"
+	 "      details, screening answers and notes [retention] screening_years after a\n"
+	 "      membership or application ended, and expired log-in sessions; audited"},
 	{"bench-setup", bench_cli, "bench-setup --rooms N [--fast-hash] [--minutes M] [--out FILE]\n"
 	 "      make N rooms (a group of 8 members and a facilitator, its session open now)\n"
 	 "      and print their log-ins as JSON for bench/hearth-bench; --fast-hash uses a\n"

@@ -14,6 +14,8 @@
 #include "http.h"
 #include "mail.h"
 #include "reports.h"
+#include "retention.h"
+#include "stats.h"
 #include "live.h"
 #include "posting.h"
 #include "schedule.h"
@@ -27,6 +29,9 @@ int routes_init(struct server *srv, char *err, size_t errlen)
 	http_core_routes();
 	posting_init(srv);
 	/* -- module routes -- */
+	stats_init(srv);
+	if (retention_init(srv, err, errlen))
+		return -1;
 	boards_init(srv);
 	conv_init(srv);
 	reports_init(srv);
@@ -58,6 +63,7 @@ void routes_tick(struct server *srv)
 {
 	posting_prune(srv);
 	/* -- module ticks -- */
+	retention_tick(srv);
 	boards_tick(srv);
 	conv_tick(srv);
 	trs_http_tick(srv);
@@ -72,6 +78,7 @@ void routes_shutdown(struct server *srv)
 {
 	pool_cancel_waiting(&srv->hash_pool);
 	/* -- module shutdown -- */
+	retention_shutdown(srv);
 	boards_shutdown(srv);
 	trs_http_shutdown(srv);
 	groups_http_shutdown(srv);

@@ -27,11 +27,12 @@
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "tls.h"
 #include "util.h"
 
 static void split_origins(struct server *srv)
 {
-	const char *scheme = "http";
+	const char *scheme = tls_enabled(&srv->cfg) ? "https" : "http";
 	char *list, *save = NULL;
 	size_t n = 0;
 
@@ -117,6 +118,7 @@ static int start_lws(struct server *srv)
 {
 	struct lws_context_creation_info info;
 	void *loops[1] = {&srv->loop};
+	char err[512];
 
 	memset(&info, 0, sizeof info);
 	info.port = srv->cfg.listen_port;
@@ -133,10 +135,15 @@ static int start_lws(struct server *srv)
 	info.vhost_name = "hearth";
 	info.max_http_header_data = 8192;
 	info.retry_and_idle_policy = &keepalive;
+	if (tls_configure(&srv->cfg, &info, err, sizeof err)) {
+		fprintf(stderr, "hearth: TLS: %s\n", err);
+		return 1;
+	}
 	srv->lws = lws_create_context(&info);
 	if (!srv->lws) {
-		fprintf(stderr, "hearth: cannot listen on %s:%d (in use, or not an address here?)\n",
-			srv->cfg.listen_addr, srv->cfg.listen_port);
+		fprintf(stderr, "hearth: cannot listen on %s:%d (in use, or not an address here?%s)\n",
+			srv->cfg.listen_addr, srv->cfg.listen_port,
+			tls_enabled(&srv->cfg) ? " or TLS could not use the certificate" : "");
 		return 1;
 	}
 	srv->vhost = lws_get_vhost_by_name(srv->lws, "hearth");
@@ -207,8 +214,8 @@ int server_init(struct server *srv)
 	uv_timer_init(&srv->loop, &srv->tick);
 	srv->tick.data = srv;
 	uv_timer_start(&srv->tick, on_tick, 1000, 1000);
-	log_info("listening", "addr=%s port=%d version=%s data=%s", srv->cfg.listen_addr,
-		 srv->port, HEARTH_VERSION, srv->cfg.data_dir);
+	log_info("listening", "addr=%s port=%d version=%s data=%s tls=%s", srv->cfg.listen_addr,
+		 srv->port, HEARTH_VERSION, srv->cfg.data_dir, tls_enabled(&srv->cfg) ? "on" : "off");
 	return 0;
 }
 
@@ -247,14 +254,19 @@ static void count_foreign(uv_handle_t *h, void *arg)
 	struct server *srv = ((void **)arg)[0];
 	int *n = ((void **)arg)[1];
 
-	if (uv_is_closing(h) || h == (uv_handle_t *)&srv->sigint ||
+	/*
+	 * Handles still closing count too: the last lws_context_destroy()
+	 * unloads lws' libuv plugin, and a close callback still pending
+	 * into it would then jump into unmapped code.
+	 */
+	if (h == (uv_handle_t *)&srv->sigint ||
 	    h == (uv_handle_t *)&srv->sigterm || h == (uv_handle_t *)&srv->tick ||
 	    h->type == UV_ASYNC) /* the store's (lws uses none) */
 		return;
 	(*n)++;
 }
 
-/* Handles in our loop that are neither ours nor already closing: lws'. */
+/* Handles in our loop that are not ours (lws'), closing or not. */
 static int lws_handles_open(struct server *srv)
 {
 	int n = 0;
@@ -314,5 +326,6 @@ void server_free(struct server *srv)
 		close(data_lock_fd);
 	data_lock_fd = -1;
 	assets_free(srv->assets);
+	tls_free();
 	config_free(&srv->cfg);
 }

@@ -1,0 +1,116 @@
+// views/groupedit.js — the manager sets up a group or changes one: name,
+// category, description, size, the weekly slot in the group's time zone,
+// the cycle, screening questions and facilitators.
+//
+// The API has no directory of facilitator accounts, so facilitators are
+// given by their account numbers (each facilitator sees theirs on their
+// profile page); the group's current facilitators are named.
+
+import { h } from '../dom.js';
+import { api } from '../api.js';
+import { page, notFoundView, note } from '../ui/common.js';
+import { textField, selectField, checkField, createForm } from '../ui/form.js';
+import { CATEGORY_NAMES, WEEKDAYS } from '../ui/format.js';
+
+function zones() {
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return ['Europe/London', 'Europe/Dublin', 'UTC'];
+  }
+}
+
+export default async function groupEdit({ params, navigate }) {
+  const creating = !params.id;
+  let g = null;
+  if (!creating) {
+    try {
+      g = await api.get(`/api/v1/groups/${encodeURIComponent(params.id)}`);
+    } catch (e) {
+      if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that group');
+      throw e;
+    }
+  }
+  const v = (k, d) => (g && g[k] !== undefined && g[k] !== null ? g[k] : d);
+  const c = (k, d) => (g && g.cycle && g.cycle[k] !== undefined ? g.cycle[k] : d);
+
+  const name = textField({ name: 'name', label: 'Name', value: v('name', ''), maxlength: 100,
+    missing: 'Please give the group a name.' });
+  const category = selectField({ name: 'category', label: 'Who it is for', value: v('category', ''),
+    options: [{ value: '', label: 'Choose…' }, ...Object.entries(CATEGORY_NAMES).map(([value, label]) => ({ value, label }))] });
+  const description = textField({ name: 'description', label: 'Description', multiline: true, rows: 4,
+    value: v('description', ''), optional: true, maxlength: 4000,
+    hint: 'Shown to people looking for a group. Up to 4000 characters.' });
+  const capacity = textField({ name: 'capacity', label: 'Seats', type: 'number', min: 1, max: 50,
+    value: v('capacity', 8), inputmode: 'numeric', hint: 'Usually 8.' });
+  const timezone = textField({ name: 'timezone', label: 'Time zone', value: v('timezone', 'Europe/London'),
+    list: 'tz-list', hint: 'Where the group meets, such as Europe/London. Members see times in their own zone too.' });
+  const tzList = h('datalist', { id: 'tz-list' }, ...zones().map((z) => h('option', { value: z })));
+  const weekday = selectField({ name: 'weekday', label: 'Day', value: v('weekday', ''),
+    options: [{ value: '', label: 'Choose…' }, ...WEEKDAYS.map((d, i) => ({ value: i + 1, label: d }))] });
+  const start = textField({ name: 'start_time', label: 'Start time (in the group’s time zone)',
+    type: 'time', value: v('start_time', '19:00') });
+  const duration = textField({ name: 'duration_min', label: 'Length in minutes', type: 'number',
+    min: 1, max: 240, value: v('duration_min', 60), inputmode: 'numeric' });
+  const cycleStart = textField({ name: 'cycle_start', label: 'First day of the cycle', type: 'date',
+    value: c('start', '') });
+  const cycleWeeks = selectField({ name: 'cycle_weeks', label: 'Length of a cycle', value: c('weeks', 12),
+    options: [{ value: 12, label: '12 weeks' }, { value: 15, label: '15 weeks' }] });
+  const intake = textField({ name: 'intake_close_weeks', label: 'Applications close this many weeks before the cycle ends',
+    type: 'number', min: 0, max: 14, value: c('intake_close_weeks', 0), inputmode: 'numeric' });
+  const hiatus = textField({ name: 'hiatus_weeks', label: 'Weeks off between cycles', type: 'number',
+    min: 0, max: 52, value: c('hiatus_weeks', 0), inputmode: 'numeric' });
+  const extension = checkField({ name: 'extension_allowed', label: 'The group may extend a cycle by 12 weeks',
+    checked: c('extension_allowed', false) });
+  const checkins = checkField({ name: 'checkins_enabled', label: 'Ask members how they feel at the start and end of sessions',
+    checked: v('checkins_enabled', false) });
+  const questions = textField({ name: 'screening_questions', label: 'Screening questions', multiline: true,
+    rows: 4, optional: true, value: (v('screening_questions', []) || []).join('\n'),
+    hint: 'One question per line; up to 20. Applicants answer each one.' });
+  const facilitators = textField({ name: 'facilitators', label: 'Facilitators’ account numbers',
+    optional: true, value: (v('facilitators', []) || []).map((f) => f.id).join(', '),
+    hint: 'Separated by commas. Each facilitator finds theirs on their profile page; each ' +
+      'must be a facilitator or manager account.' +
+      (g && g.facilitators.length ? ` Now: ${g.facilitators.map((f) => `${f.name} (${f.id})`).join(', ')}.` : '') });
+
+  const fields = [name, category, description, capacity, timezone, weekday, start, duration,
+    cycleStart, cycleWeeks, intake, hiatus, extension, checkins, questions, facilitators];
+  const form = createForm({
+    label: creating ? 'Set up a group' : 'Change the group', fields,
+    submit: creating ? 'Set up the group' : 'Save the changes',
+    validate: (x) => {
+      const ids = x.facilitators.split(/[\s,]+/).filter(Boolean);
+      if (ids.some((i) => !/^[1-9][0-9]{0,15}$/.test(i))) {
+        return { facilitators: 'Please give account numbers, separated by commas.' };
+      }
+      return null;
+    },
+    errorField: { bad_schedule: 'cycle_start', bad_facilitator: 'facilitators', missing_field: 'name' },
+    async onSubmit(x) {
+      const body = {
+        name: x.name, category: x.category, description: x.description,
+        capacity: Number(x.capacity), timezone: x.timezone, weekday: Number(x.weekday),
+        start_time: x.start_time.slice(0, 5), duration_min: Number(x.duration_min),
+        cycle_start: x.cycle_start, cycle_weeks: Number(x.cycle_weeks),
+        intake_close_weeks: Number(x.intake_close_weeks), hiatus_weeks: Number(x.hiatus_weeks),
+        extension_allowed: x.extension_allowed, checkins_enabled: x.checkins_enabled,
+        screening_questions: x.screening_questions.split('\n').map((q) => q.trim()).filter(Boolean),
+        facilitators: x.facilitators.split(/[\s,]+/).filter(Boolean).map(Number),
+      };
+      const saved = creating ? await api.post('/api/v1/groups', body)
+        : await api.patch(`/api/v1/groups/${g.id}`, body);
+      await navigate('/manage', { notice: { text: creating ? `The group “${saved.name}” is set up.`
+        : `The group “${saved.name}” has been saved.` } });
+    },
+  });
+  const title = creating ? 'Set up a new group' : `Change ${g.name}`;
+  return {
+    title,
+    node: h('section', { class: 'page page-narrow' },
+      h('nav', { class: 'crumbs', 'aria-label': 'You are here' }, h('ol', null,
+        h('li', null, h('a', { href: '/manage' }, 'Manage')))),
+      h('h1', null, title),
+      note('Every field is needed unless it says optional.'),
+      tzList, form.form),
+  };
+}
