@@ -10,6 +10,7 @@
 #include "boards.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "acct.h"
@@ -1758,6 +1759,94 @@ int board_digest_pass(struct store_tx *tx, int64_t now, int max, int *sent)
  * cannot be reviewed for that), posts still waiting for approval (nobody
  * else has seen them), and their follows, visits, digest and block rows.
  */
+/* One stored text (a post or a past version of one) whose quote heading to rewrite. */
+struct quoted_text {
+	int64_t id, quote_of;
+	char *body;
+};
+
+/*
+ * A quote's first line, as md_quote() writes it, names the quoted author:
+ * "> **Name** wrote ([#post-N](/boards/posts/N)):". After that author's
+ * erasure it must read "Former member" like everywhere else. The new
+ * heading is made by md_quote() itself so that the two cannot drift apart;
+ * the rest of the text, and the words quoted, stay as they are.
+ */
+static int rewrite_quote_heading(struct quoted_text *q, char **body, char **html)
+{
+	char *fresh = NULL, *nl, *eol;
+	size_t html_len;
+	int rc;
+
+	if (strncmp(q->body, "> **", 4) || !(eol = strchr(q->body, '\n')))
+		return -1; /* no heading of ours: nothing to rewrite */
+	if (md_quote("-", 1, "Former member", q->quote_of, &fresh) != MD_OK)
+		return -1;
+	nl = strchr(fresh, '\n');
+	*body = xasprintf("%.*s%s", (int)(nl ? nl - fresh : (ptrdiff_t)strlen(fresh)), fresh, eol);
+	free(fresh);
+	rc = md_render(*body, strlen(*body), html, &html_len);
+	if (rc != MD_OK) {
+		free(*body);
+		*body = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rewrite the quote headings in `table` (board_posts or board_post_history) for
+ * every text quoting a post of user_id. */
+static int rename_quotes_in(struct store_tx *tx, int64_t user_id, int history)
+{
+	sqlite3_stmt *st;
+	struct quoted_text *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	st = history ? store_stmt(tx, "SELECT h.id, q.quote_of, h.body FROM board_post_history h"
+				      " JOIN board_posts q ON q.id = h.post_id JOIN board_posts p"
+				      " ON p.id = q.quote_of WHERE p.author_id = ?")
+		     : store_stmt(tx, "SELECT q.id, q.quote_of, q.body FROM board_posts q"
+				      " JOIN board_posts p ON p.id = q.quote_of"
+				      " WHERE p.author_id = ? AND q.author_id != p.author_id");
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, user_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].quote_of = sqlite3_column_int64(st, 1);
+		v[n++].body = xstrdup((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		char *body, *html;
+
+		if (rc == 0 && rewrite_quote_heading(&v[i], &body, &html) == 0) {
+			st = history ? store_stmt(tx, "UPDATE board_post_history SET body = ?, html = ?"
+						      " WHERE id = ?")
+				     : store_stmt(tx, "UPDATE board_posts SET body = ?, html = ?"
+						      " WHERE id = ?");
+			if (!st) {
+				rc = STORE_EIO;
+			} else {
+				sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 2, html, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int64(st, 3, v[i].id);
+				rc = step_done(tx, st, "board_erase_quote");
+			}
+			free(body);
+			free(html);
+		}
+		free(v[i].body);
+	}
+	free(v);
+	return rc;
+}
+
 int board_erase_user(struct store_tx *tx, int64_t user_id)
 {
 	static const char *const sql[] = {
@@ -1791,5 +1880,9 @@ int board_erase_user(struct store_tx *tx, int64_t user_id)
 		sqlite3_bind_int64(st, 2, now);
 		rc = step_done(tx, st, "board_erase");
 	}
+	if (rc == 0)
+		rc = rename_quotes_in(tx, user_id, 0);
+	if (rc == 0)
+		rc = rename_quotes_in(tx, user_id, 1);
 	return rc;
 }

@@ -395,7 +395,7 @@ describe('erasure leaves nothing of the person in the database', () => {
     srv = await startServer({ dataDir: srv.dataDir, args: FAST_HASH });
   });
 
-  test('a quote of her post by someone else keeps her name in their post', { todo: 'boards: a quote embeds the quoted author\'s display name in the quoting post (md_quote); board_erase_user does not rewrite quotes of an erased author' }, async () => {
+  test('a quote of her post by someone else no longer names her, and still reads as a quote', async () => {
     // set up its own pair: quoter quotes author, author erases
     const s = await startServer({ args: FAST_HASH });
     try {
@@ -408,6 +408,13 @@ describe('erasure leaves nothing of the person in the database', () => {
       const q = await api(s, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: quoter.cookie, body: { body: 'Agreed.', quote: { post: t.json.post.id, text: 'Words to quote.' } } });
       assert.equal(q.status, 201, q.text);
       assert.equal((await api(s, '/api/v1/me', { method: 'DELETE', cookie: author.cookie, body: { password: author.creds.password } })).status, 204);
+      const shown = await api(s, `/api/v1/posts/${q.json.id ?? q.json.post?.id}`, { cookie: quoter.cookie });
+      assert.equal(shown.status, 200, shown.text);
+      const post = shown.json.post ?? shown.json;
+      assert.match(post.body, /^> \*\*Former member\*\* wrote/);
+      assert.match(post.body, /Words to quote\./, 'the quoted words stay');
+      assert.match(post.html, /<blockquote>/);
+      assert.doesNotMatch(post.html, new RegExp(author.creds.display_name));
       await s.stop();
       const bytes = readFileSync(path.join(s.dataDir, 'hearth.db'));
       assert.equal(bytes.indexOf(Buffer.from(author.creds.display_name)), -1, 'the quoted author\'s name is gone');
