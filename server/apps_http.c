@@ -16,6 +16,7 @@
 #include "groups.h"
 #include "groups_int.h"
 #include "http.h"
+#include "live.h"
 #include "server.h"
 #include "util.h"
 
@@ -216,6 +217,29 @@ static int decide_fn(struct store_tx *tx, void *arg)
 	return groups__job_fail(req, &why, rc);
 }
 
+/* The applicant hears of the decision at once on any open connection
+ * (PROTOCOL.md: notification "application"); the message itself stays in
+ * Hearth, read through GET /api/v1/me/applications. */
+static void decided_then(struct http_req *req, int rc)
+{
+	json_t *applicant = req->out ? json_object_get(req->out, "applicant_id") : NULL;
+	json_t *status = req->out ? json_object_get(req->out, "status") : NULL;
+
+	if (rc == 0 && json_is_integer(applicant) && json_is_string(status)) {
+		struct proto_field f[] = {
+			{"application", NULL, http_param_id(req, 0)},
+			{"status", json_string_value(status), 0},
+		};
+		struct proto_out o = {.type = PROTO_OUT_NOTIFICATION};
+
+		o.notification.kind = "application";
+		o.notification.fields = f;
+		o.notification.n_fields = ARRAY_LEN(f);
+		ws_send_user(json_integer_value(applicant), &o);
+	}
+	joined_then(req, rc);
+}
+
 static void route_decide(struct http_req *req)
 {
 	const char *what = http_json_str(req, "decision");
@@ -240,7 +264,7 @@ static void route_decide(struct http_req *req)
 	if (opt_text(req, "message", APPS_MESSAGE_MAX, &d->message) ||
 	    opt_text(req, "notes", APPS_NOTES_MAX, &d->notes))
 		return;
-	http_run(req, decide_fn, joined_then);
+	http_run(req, decide_fn, decided_then);
 }
 
 /* ---- the applicant's side ---- */

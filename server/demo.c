@@ -21,6 +21,7 @@
 #include "groups.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 
 #define DEMO_PEOPLE 5
@@ -142,8 +143,8 @@ int demo_seed(struct server *srv)
 		return -1;
 	}
 	printf("\nHearth demo — a group with a session open now (for two hours).\n"
-	       "Open http://%s:%d/ and sign in as any of these (passwords are new each time):\n\n",
-	       srv->cfg.listen_addr, srv->port);
+	       "Open %s://%s:%d/ and sign in as any of these (passwords are new each time):\n\n",
+	       tls_enabled(&srv->cfg) ? "https" : "http", srv->cfg.listen_addr, srv->port);
 	for (int i = 0; i < DEMO_PEOPLE; i++) {
 		printf("  %-18s %-18s %s\n", d.p[i].username, d.p[i].password,
 		       acct_role_name(d.p[i].role));

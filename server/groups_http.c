@@ -467,6 +467,33 @@ static json_t *session_state(struct store_tx *tx, int have_table, int64_t gid,
 	return j;
 }
 
+/*
+ * Sessions a facilitator opened outside the weekly slot (POST
+ * /api/v1/groups/{id}/sessions): not occurrences of the schedule, so they
+ * are listed apart, or members could not find them.
+ */
+static json_t *adhoc_json(struct store_tx *tx, int64_t gid, int64_t from, int64_t to)
+{
+	sqlite3_stmt *st = store_stmt(tx, "SELECT id, starts_at, ends_at, state FROM sessions"
+					  " WHERE group_id = ? AND adhoc = 1 AND starts_at < ?"
+					  " AND ends_at >= ? ORDER BY starts_at");
+	json_t *a = json_array();
+
+	if (!st)
+		return a;
+	sqlite3_bind_int64(st, 1, gid);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, from);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, json_pack("{s:I,s:I,s:I,s:s}", "id",
+						   (json_int_t)sqlite3_column_int64(st, 0), "starts_at",
+						   (json_int_t)sqlite3_column_int64(st, 1), "ends_at",
+						   (json_int_t)sqlite3_column_int64(st, 2), "state",
+						   sqlite3_column_text(st, 3)));
+	sqlite3_reset(st);
+	return a;
+}
+
 static int sessions_fn(struct store_tx *tx, void *arg)
 {
 	struct http_req *req = arg;
@@ -496,8 +523,9 @@ static int sessions_fn(struct store_tx *tx, void *arg)
 		    a, session_state(tx, have, gid, &occ[i], now, occurrence_json(&slot, &occ[i])));
 	free(occ);
 	req->out =
-	    json_pack("{s:I,s:s,s:I,s:I,s:o}", "group_id", (json_int_t)gid, "timezone", slot.tz,
-		      "from", (json_int_t)from, "to", (json_int_t)to, "sessions", a);
+	    json_pack("{s:I,s:s,s:I,s:I,s:o,s:o}", "group_id", (json_int_t)gid, "timezone", slot.tz,
+		      "from", (json_int_t)from, "to", (json_int_t)to, "sessions", a,
+		      "adhoc_sessions", have ? adhoc_json(tx, gid, from, to) : json_array());
 	return req->out ? 0 : STORE_EIO;
 }
 

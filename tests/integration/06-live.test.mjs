@@ -240,6 +240,12 @@ describe('who may join', () => {
     const patch = await api(srv, `/api/v1/groups/${g.group.id}`, { method: 'PATCH', cookie: g.manager.cookie, body: { capacity: 8 } });
     assert.equal(patch.status, 200, patch.text);
     const session = await openSession(srv, g.group, g.facilitator);
+    // members find the extra session in their group's list; others are refused it
+    const listed = await api(srv, `/api/v1/groups/${g.group.id}/sessions`, { cookie: g.members[0].cookie });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.adhoc_sessions.map((s) => [s.id, s.state]), [[session, 'open']]);
+    const peek = await api(srv, `/api/v1/groups/${g.group.id}/sessions`, { cookie: other.members[0].cookie });
+    assert.ok([403, 404].includes(peek.status), `${peek.status}`);
 
     const stranger = await signUp(srv);
     const sc = await connect(srv, stranger.cookie);
@@ -366,6 +372,23 @@ describe('check-ins and rights', () => {
       }
       fac.send({ type: 'checkin', session, phase: 'join', score: 5, ref: 'fc' });
       assert.equal((await fac.next('error', (f) => f.ref === 'fc')).code, 'bad_field');
+    } finally { await srv.stop(); srv.cleanup(); }
+  });
+
+  test('an applicant hears of the decision on an open connection', async () => {
+    const srv = await startServer({ args: FAST_HASH });
+    try {
+      const g = await makeGroup(srv, { members: 0 });
+      const m = await signUp(srv);
+      const c = await connect(srv, m.cookie);
+      const app = await api(srv, `/api/v1/groups/${g.group.id}/applications`, { cookie: m.cookie,
+        body: { answers: [], age_band: '45-54', gp: { name: 'Dr Test', practice: 'Test Surgery', phone: '020 7946 0000' } } });
+      assert.equal(app.status, 201, app.text);
+      const dec = await api(srv, `/api/v1/applications/${app.json.id}/decision`, { cookie: g.facilitator.cookie, body: { decision: 'approve', message: 'Welcome.' } });
+      assert.equal(dec.status, 200, dec.text);
+      const n = await c.next('notification', (f) => f.kind === 'application');
+      assert.deepEqual([n.application, n.status], [app.json.id, 'approved']);
+      assert.equal(n.message, undefined, 'the message is read in Hearth, not pushed');
     } finally { await srv.stop(); srv.cleanup(); }
   });
 

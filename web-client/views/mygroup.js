@@ -76,7 +76,10 @@ export default async function mygroup({ session, navigate, announce }) {
           `&to=${Math.round(now + 60 * DAY)}`).catch(() => ({ sessions: [] })),
         api.get(`/api/v1/groups/${g.id}/members`).catch(() => null),
       ]);
-      return { g: detail, sessions: sessions.sessions, people };
+      // a session the facilitator opened outside the weekly slot comes first while open
+      const adhoc = (sessions.adhoc_sessions || []).filter((s) => s.state === 'open')
+        .map((s) => ({ ...s, session_id: s.id, doors_open_at: s.starts_at, adhoc: true }));
+      return { g: detail, sessions: [...adhoc, ...sessions.sessions], people };
     }));
     return { details, applications: apps.applications, offers: offers.offers };
   }
