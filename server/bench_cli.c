@@ -42,13 +42,13 @@
 #define BENCH_ROOMS_MAX 10000
 #define BENCH_MEMBERS 8 /* a full group */
 #define BENCH_PEOPLE (BENCH_MEMBERS + 1)
-#define BENCH_FAST_LN 10 /* the lowest scrypt cost verify accepts */
-#define BENCH_MINUTES_DEFAULT 240
+#define BENCH_FAST_LN 10	 /* the lowest scrypt cost verify accepts */
+#define BENCH_MINUTES_DEFAULT 60 /* as doc/hearth.1 says */
 #define BENCH_HASH_THREADS 4
 
 static const char usage_text[] =
-	"usage: hearth bench-setup --rooms N [--fast-hash] [--minutes M] [--out FILE]"
-	" [--data DIR]\n";
+    "usage: hearth bench-setup --rooms N [--fast-hash] [--minutes M] [--out FILE]"
+    " [--data DIR]\n";
 
 /* One account to create; [room * BENCH_PEOPLE] is the room's facilitator. */
 struct bench_user {
@@ -113,7 +113,10 @@ static int hash_all(struct bench_setup *b)
 {
 	pthread_t t[BENCH_HASH_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cpus < 1 ? 1 : cpus > BENCH_HASH_THREADS ? BENCH_HASH_THREADS : (int)cpus, started = 0;
+	int n = BENCH_HASH_THREADS, started = 0;
+
+	if (cpus >= 1 && cpus < n)
+		n = (int)cpus;
 
 	pthread_mutex_init(&b->lock, NULL);
 	for (int i = 0; i < n; i++)
@@ -231,8 +234,8 @@ static int setup_room(struct store_tx *tx, struct bench_setup *b, int r)
 		return rc;
 	b->step = "memberships";
 	for (int m = 1; m <= BENCH_MEMBERS; m++)
-		if ((rc = groups_join(tx, b->room[r].group, u[m].id, 0, now, AUDIT_SYSTEM,
-				      &b->why)))
+		if ((rc =
+			 groups_join(tx, b->room[r].group, u[m].id, 0, now, AUDIT_SYSTEM, &b->why)))
 			return rc;
 	b->step = "session";
 	return open_session(tx, b, b->room[r].group, u[0].id, &b->room[r].session);
@@ -264,16 +267,17 @@ static json_t *manifest(const struct bench_setup *b)
 		json_t *users = json_array();
 
 		for (int k = 0; k < BENCH_PEOPLE; k++) {
-			const struct bench_user *u = &b->users[(size_t)r * BENCH_PEOPLE + (size_t)k];
+			const struct bench_user *u =
+			    &b->users[(size_t)r * BENCH_PEOPLE + (size_t)k];
 
 			json_array_append_new(users, json_pack("{s:I,s:s,s:s,s:s}", "id",
 							       (json_int_t)u->id, "username",
 							       u->username, "password", b->password,
 							       "role", roles[k > 0]));
 		}
-		json_array_append_new(rooms, json_pack("{s:I,s:I,s:o}", "group",
-						       (json_int_t)b->room[r].group, "session",
-						       (json_int_t)b->room[r].session, "users", users));
+		json_array_append_new(
+		    rooms, json_pack("{s:I,s:I,s:o}", "group", (json_int_t)b->room[r].group,
+				     "session", (json_int_t)b->room[r].session, "users", users));
 	}
 	return json_pack("{s:s,s:s,s:b,s:i,s:o}", "format", "hearth-bench-manifest/1", "tag",
 			 b->tag, "fast_hash", b->ln < CRYPTO_SCRYPT_LN, "minutes", b->minutes,
@@ -345,11 +349,13 @@ static int run_setup(struct config *cfg, const char **own, int fast)
 
 		snprintf(u[0].username, sizeof u[0].username, "b%s-f%d", b.tag, r + 1);
 		for (int m = 1; m <= BENCH_MEMBERS; m++)
-			snprintf(u[m].username, sizeof u[m].username, "b%s-m%d-%d", b.tag, r + 1, m);
+			snprintf(u[m].username, sizeof u[m].username, "b%s-m%d-%d", b.tag, r + 1,
+				 m);
 	}
 	if (!fast)
-		fprintf(stderr, "hearth: hashing %zu passwords at the real cost; this takes a"
-				" while (--fast-hash is for benchmark folders)\n",
+		fprintf(stderr,
+			"hearth: hashing %zu passwords at the real cost; this takes a"
+			" while (--fast-hash is for benchmark folders)\n",
 			n_users(&b));
 	if (hash_all(&b))
 		goto done;
@@ -361,7 +367,8 @@ static int run_setup(struct config *cfg, const char **own, int fast)
 			b.why.msg ? b.why.msg : "database error");
 	} else if (write_manifest(&b, own[1]) == 0) {
 		fprintf(stderr, "hearth: %d rooms of %d people, sessions open for %d minutes%s\n",
-			b.rooms, BENCH_PEOPLE, b.minutes, fast ? " (fast hashes: benchmarks only)" : "");
+			b.rooms, BENCH_PEOPLE, b.minutes,
+			fast ? " (fast hashes: benchmarks only)" : "");
 		rc = CLI_OK;
 	}
 	store_free(st);

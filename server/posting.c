@@ -19,7 +19,15 @@ struct bucket {
 	int64_t at; /* monotonic ms of the last refill */
 };
 
-static struct bucket *buckets;
+/* chained hash by user id: the lookup is on every post (a list scan cost
+ * 6-14% of the server's CPU at 100-400 rooms in bench/) */
+#define NBUCKETS 4096
+static struct bucket *buckets[NBUCKETS];
+
+static struct bucket **chain(int64_t user_id)
+{
+	return &buckets[(uint64_t)user_id % NBUCKETS];
+}
 static struct tf_list *crisis_list, *profanity_list;
 
 static void refill(const struct server *srv, struct bucket *b, int64_t now)
@@ -35,15 +43,15 @@ int posting_take(struct server *srv, int64_t user_id)
 	int64_t now = clock_mono_ms();
 	struct bucket *b;
 
-	for (b = buckets; b && b->user_id != user_id; b = b->next)
+	for (b = *chain(user_id); b && b->user_id != user_id; b = b->next)
 		;
 	if (!b) {
 		b = xcalloc(1, sizeof *b);
 		b->user_id = user_id;
 		b->tokens = srv->cfg.rate_burst;
 		b->at = now;
-		b->next = buckets;
-		buckets = b;
+		b->next = *chain(user_id);
+		*chain(user_id) = b;
 	}
 	refill(srv, b, now);
 	if (b->tokens < 1.0)
@@ -54,7 +62,7 @@ int posting_take(struct server *srv, int64_t user_id)
 
 void posting_refund(struct server *srv, int64_t user_id)
 {
-	for (struct bucket *b = buckets; b; b = b->next)
+	for (struct bucket *b = *chain(user_id); b; b = b->next)
 		if (b->user_id == user_id) {
 			b->tokens += 1.0;
 			if (b->tokens > srv->cfg.rate_burst)
@@ -67,17 +75,18 @@ void posting_prune(struct server *srv)
 {
 	int64_t now = clock_mono_ms();
 
-	for (struct bucket **pb = &buckets; *pb;) {
-		struct bucket *b = *pb;
+	for (size_t i = 0; i < NBUCKETS; i++)
+		for (struct bucket **pb = &buckets[i]; *pb;) {
+			struct bucket *b = *pb;
 
-		refill(srv, b, now);
-		if (b->tokens >= srv->cfg.rate_burst) {
-			*pb = b->next;
-			free(b);
-		} else {
-			pb = &b->next;
+			refill(srv, b, now);
+			if (b->tokens >= srv->cfg.rate_burst) {
+				*pb = b->next;
+				free(b);
+			} else {
+				pb = &b->next;
+			}
 		}
-	}
 }
 
 /* The configured list, or the built-in one. */
@@ -111,12 +120,13 @@ const struct tf_list *posting_profanity(void)
 
 void posting_free(void)
 {
-	while (buckets) {
-		struct bucket *b = buckets;
+	for (size_t i = 0; i < NBUCKETS; i++)
+		while (buckets[i]) {
+			struct bucket *b = buckets[i];
 
-		buckets = b->next;
-		free(b);
-	}
+			buckets[i] = b->next;
+			free(b);
+		}
 	tf_list_free(crisis_list);
 	tf_list_free(profanity_list);
 	crisis_list = profanity_list = NULL;

@@ -11,6 +11,7 @@
  */
 #include "server.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -114,12 +115,30 @@ static const lws_retry_bo_t keepalive = {
 	.secs_since_valid_hangup = 60,
 };
 
+/*
+ * lws 4.1 loads its libuv support as a plugin and unloads it in the last
+ * lws_context_destroy(); a libuv close callback still queued into it then
+ * jumps into unmapped code (seen at shutdown with many sockets closing).
+ * Loading it first with RTLD_NODELETE keeps its code mapped for the life
+ * of the process; lws' own dlopen then shares this copy.
+ */
+static void pin_lws_uv_plugin(void)
+{
+	static void *pinned;
+
+	if (!pinned)
+		pinned = dlopen("libwebsockets-evlib_uv.so", RTLD_NOW | RTLD_NODELETE);
+	if (!pinned)
+		log_warn("lws_plugin_not_pinned", "msg=\"%s\"", dlerror());
+}
+
 static int start_lws(struct server *srv)
 {
 	struct lws_context_creation_info info;
 	void *loops[1] = {&srv->loop};
 	char err[512];
 
+	pin_lws_uv_plugin();
 	memset(&info, 0, sizeof info);
 	info.port = srv->cfg.listen_port;
 	info.iface = srv->cfg.listen_addr;
