@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --run
 [ -f build-release/build.ninja ] || meson setup build-release --buildtype=release >/dev/null
-ninja -C build-release hearth >/dev/null
+ninja -C build-release server/hearth >/dev/null
 exec build-release/server/hearth serve --data ./var "$@"
