@@ -235,6 +235,14 @@ struct proto_error {
  */
 int proto_decode(const char *buf, size_t len, struct proto_frame *out, struct proto_error *err);
 
+/*
+ * 1 when the brackets of buf (len bytes, not trusted to be JSON), outside
+ * strings, nest deeper than max; 0 otherwise. A linear scan meant to run
+ * before a JSON parser, so that hostile nesting never reaches its
+ * recursion. The server uses it for HTTP bodies too.
+ */
+int proto_json_too_deep(const char *buf, size_t len, int max);
+
 /* Release what *f owns and reset it to type PROTO_IN_NONE. NULL is fine. */
 void proto_frame_free(struct proto_frame *f);
 

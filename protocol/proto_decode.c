@@ -111,7 +111,7 @@ static int fail(struct proto_error *err, int code, const char *field)
  * bytes are valid JSON this depth is exactly jansson's; where they are not,
  * jansson stops at the first fault, which lies no deeper than this scan saw.
  */
-static int too_deep(const char *buf, size_t len, int max)
+int proto_json_too_deep(const char *buf, size_t len, int max)
 {
 	int depth = 0, in_str = 0;
 
@@ -373,7 +373,7 @@ int proto_decode(const char *buf, size_t len, struct proto_frame *out, struct pr
 		return fail(err, PROTO_EINVAL, "");
 	if (len > PROTO_MAX_FRAME)
 		return fail(err, PROTO_EFRAME_TOO_LARGE, "");
-	if (len == 0 || too_deep(buf, len, PROTO_MAX_DEPTH))
+	if (len == 0 || proto_json_too_deep(buf, len, PROTO_MAX_DEPTH))
 		return fail(err, PROTO_EBAD_JSON, "");
 	/* NUL is allowed through jansson so that "\u0000" in a text is refused
 	 * as bad_text like any other control character, and in a name as

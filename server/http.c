@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assets.h"
+#include "proto.h"
 #include "backup_sched.h"
 #include "clock.h"
 #include "hearth_build.h"
@@ -335,30 +336,6 @@ const char *http_json_str(const struct http_req *req, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int http_json_depth_ok(const char *s, size_t len, int max_depth)
-{
-	int depth = 0, in_str = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == '{' || c == '[') {
-			if (++depth > max_depth)
-				return 0;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	return 1;
-}
-
 /* ---- routing ---- */
 
 /* Match pattern against path, capturing {x} segments into req->params. */
@@ -477,7 +454,7 @@ static void dispatch(struct http_req *req)
 
 		if (req->body.len == 0) {
 			req->json = json_object();
-		} else if (!http_json_depth_ok(req->body.data, req->body.len,
+		} else if (proto_json_too_deep(req->body.data, req->body.len,
 					       HTTP_MAX_JSON_DEPTH)) {
 			http_error(req, 400, "bad_json", "The request body is nested too deeply.");
 			return;

@@ -160,7 +160,5 @@ void http_routes_clear(void);
 /* Called once by server.c: the core routes (/healthz, /metrics, test controls). */
 void http_core_routes(void);
 
-/* 1 when text is valid JSON nesting no deeper than max_depth (strings skipped). */
-int http_json_depth_ok(const char *s, size_t len, int max_depth);
 
 #endif

@@ -61,6 +61,23 @@ static int state_of(const char *s)
 	return !strcmp(s, "open") ? LJ_OPEN : !strcmp(s, "closed") ? LJ_CLOSED : LJ_SCHEDULED;
 }
 
+/* A member's check-in score on joining this session, or -1 if none yet. */
+static int join_score(struct store_tx *tx, int64_t session, int64_t user, int *score)
+{
+	sqlite3_stmt *st = store_stmt(tx, "SELECT score FROM checkins WHERE session_id = ?"
+					  " AND user_id = ? AND phase = 'join'");
+
+	*score = -1;
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, session);
+	sqlite3_bind_int64(st, 2, user);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*score = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* ---- join ---- */
 
 static int ever_member(struct store_tx *tx, int64_t group, int64_t user)
@@ -205,16 +222,7 @@ int lj_join_fn(struct store_tx *tx, void *arg)
 		j->err = PROTO_EREMOVED;
 		return 0;
 	}
-	st = store_stmt(tx, "SELECT score FROM checkins WHERE session_id = ? AND user_id = ?"
-			    " AND phase = 'join'");
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, j->session_id);
-	sqlite3_bind_int64(st, 2, j->user_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		j->join_score = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return join_score(tx, j->session_id, j->user_id, &j->join_score);
 }
 
 void lj_join_clear(struct lj_join *j)
@@ -525,17 +533,7 @@ int lj_checkin_fn(struct store_tx *tx, void *arg)
 	sqlite3_bind_int64(st, 5, clock_now_ms());
 	if ((rc = step_done(tx, st, "checkin")))
 		return rc;
-	j->join_score = -1;
-	st = store_stmt(tx, "SELECT score FROM checkins WHERE session_id = ? AND user_id = ?"
-			    " AND phase = 'join'");
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, j->session_id);
-	sqlite3_bind_int64(st, 2, j->user_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		j->join_score = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return join_score(tx, j->session_id, j->user_id, &j->join_score);
 }
 
 int lj_stale_fn(struct store_tx *tx, void *arg)
