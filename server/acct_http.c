@@ -877,13 +877,6 @@ static int put_avatar_fn(struct store_tx *tx, void *arg)
 	return rc;
 }
 
-static void avatar_saved(struct http_req *req, int rc)
-{
-	if (rc)
-		http_reply_job(req, rc);
-	else
-		http_reply_empty(req);
-}
 
 static void route_put_avatar(struct http_req *req)
 {
@@ -905,14 +898,14 @@ static void route_put_avatar(struct http_req *req)
 			   "Please use a PNG, JPEG, GIF or WebP picture.");
 		return;
 	}
-	http_run(req, put_avatar_fn, avatar_saved);
+	http_run(req, put_avatar_fn, http_reply_job_empty);
 }
 
 static void route_delete_avatar(struct http_req *req)
 {
 	req->state = xcalloc(1, sizeof(struct avatar_state)); /* mime NULL: clears it */
 	req->state_free = avatar_state_free;
-	http_run(req, put_avatar_fn, avatar_saved);
+	http_run(req, put_avatar_fn, http_reply_job_empty);
 }
 
 static int get_avatar_fn(struct store_tx *tx, void *arg)

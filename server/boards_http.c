@@ -720,20 +720,13 @@ static int topic_delete_op(struct store_tx *tx, struct http_req *req, struct bst
 	return board_topic_delete(tx, &s->t, &s->who);
 }
 
-static void answer_empty(struct http_req *req, int rc)
-{
-	if (rc)
-		http_reply_job(req, rc);
-	else
-		http_reply_empty(req);
-}
 
 static void route_topic_delete(struct http_req *req)
 {
 	struct bstate *s = with_id(req);
 
 	if (s)
-		run_on(req, s, OBJ_TOPIC, topic_delete_op, answer_empty);
+		run_on(req, s, OBJ_TOPIC, topic_delete_op, http_reply_job_empty);
 }
 
 static int reply_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
@@ -847,7 +840,7 @@ static void route_post_delete(struct http_req *req)
 	struct bstate *s = with_id(req);
 
 	if (s)
-		run_on(req, s, OBJ_POST, post_delete_op, answer_empty);
+		run_on(req, s, OBJ_POST, post_delete_op, http_reply_job_empty);
 }
 
 static int history_op(struct store_tx *tx, struct http_req *req, struct bstate *s,
@@ -998,7 +991,7 @@ static void route_picture_delete(struct http_req *req)
 	struct bstate *s = with_id(req);
 
 	if (s)
-		run_on(req, s, OBJ_POST, picture_delete_op, answer_empty);
+		run_on(req, s, OBJ_POST, picture_delete_op, http_reply_job_empty);
 }
 
 /* ---- moderation ---- */
@@ -1015,7 +1008,7 @@ static int flag_resolve_fn(struct store_tx *tx, void *arg)
 static void route_flag_resolve(struct http_req *req)
 {
 	if (with_id(req))
-		http_run(req, flag_resolve_fn, answer_empty);
+		http_run(req, flag_resolve_fn, http_reply_job_empty);
 }
 
 static void route_preview(struct http_req *req)

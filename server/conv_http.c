@@ -635,20 +635,13 @@ static int leave_fn(struct store_tx *tx, void *arg)
 	return audit_append(tx, req->user.id, "conversation_left", "conversation", conv, NULL);
 }
 
-static void leave_then(struct http_req *req, int rc)
-{
-	if (rc)
-		http_reply_job(req, rc);
-	else
-		http_reply_empty(req);
-}
 
 static void route_leave(struct http_req *req)
 {
 	if (http_param_id(req, 0) < 0)
 		http_error(req, 404, "not_found", no_conv);
 	else
-		http_run(req, leave_fn, leave_then);
+		http_run(req, leave_fn, http_reply_job_empty);
 }
 
 /* ---- blocks ---- */
@@ -741,7 +734,7 @@ static void route_unblock(struct http_req *req)
 	if (http_param_id(req, 0) < 0)
 		http_error(req, 404, "not_found", "You have not blocked that person.");
 	else
-		http_run(req, unblock_fn, leave_then);
+		http_run(req, unblock_fn, http_reply_job_empty);
 }
 
 static int blocks_fn(struct store_tx *tx, void *arg)

@@ -264,6 +264,14 @@ void http_reply_job(struct http_req *req, int rc)
 	}
 }
 
+void http_reply_job_empty(struct http_req *req, int rc)
+{
+	if (rc)
+		http_reply_job(req, rc);
+	else
+		http_reply_empty(req);
+}
+
 static void job_done(int rc, void *arg)
 {
 	struct http_req *req = arg;

@@ -151,6 +151,8 @@ void http_run(struct http_req *req, store_fn fn, void (*then)(struct http_req *r
 int http_job_fail(struct http_req *req, int status, const char *code, const char *message);
 /* Answer with the outcome of a finished job (what http_run does when `then` is NULL). */
 void http_reply_job(struct http_req *req, int rc);
+/* Answer 204 when the job succeeded, else as http_reply_job (a `then` for jobs with no body). */
+void http_reply_job_empty(struct http_req *req, int rc);
 
 /* Register a table of routes (kept by pointer; call at start-up only). */
 void http_routes_add(const struct http_route *routes, size_t n);
