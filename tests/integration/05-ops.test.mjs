@@ -447,7 +447,7 @@ describe('audit', () => {
 
     // an edit that recomputes the row's own hash still breaks the next link
     const rehashed = copyTo('rehashed');
-    sql(rehashed, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE id = 2");
+    sql(rehashed, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN 'e' ELSE 'f' END) || substr(hash, 2) WHERE id = 2");
     r = runHearth(['verify', 'audit', '--data', path.dirname(rehashed)]);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /BROKEN at row 2/);
