@@ -176,7 +176,7 @@ static int find_user(struct store *st, struct cli_user *u, const char *name, cha
 	snprintf(buf, buflen, "%s", name);
 	acct_norm_username(buf);
 	u->username = buf;
-	if (store_run(st, find_fn, u)) {
+	if (store_run_read(st, find_fn, u)) {
 		fprintf(stderr, "hearth: there is no user %s\n", buf);
 		return -1;
 	}

@@ -277,7 +277,7 @@ int groups_cli(int argc, char **argv)
 		fprintf(stderr, "usage: hearth group list\n");
 		rc = CLI_USAGE;
 	} else {
-		rc = store_run(st, list_fn, stdout) ? CLI_FAIL : CLI_OK;
+		rc = store_run_read(st, list_fn, stdout) ? CLI_FAIL : CLI_OK;
 	}
 	store_free(st);
 	sched_cleanup();

@@ -235,7 +235,7 @@ int ops_cli_verify(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_FAIL;
 	}
-	rc = store_run(st, verify_fn, &v);
+	rc = store_run_read(st, verify_fn, &v);
 	store_free(st);
 	config_free(&cfg);
 	if (rc || v.bad < 0) {

@@ -84,6 +84,9 @@ void store_stop(struct store *s, void (*on_stopped)(void *), void *arg);
 
 /* Run one job now on this thread, in its own transaction (thread not started). */
 int store_run(struct store *s, store_fn fn, void *arg);
+/* The same for a job that only reads: a deferred transaction, so a running
+ * server's writers are never held up by it (WAL lets both go on). */
+int store_run_read(struct store *s, store_fn fn, void *arg);
 
 /* Close the database if still open and free the store. */
 void store_free(struct store *s);

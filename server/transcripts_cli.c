@@ -433,7 +433,7 @@ int trs_cli_verify(int argc, char **argv)
 	config_free(&cfg);
 	if (!st)
 		return CLI_FAIL;
-	rc = store_run(st, verify_fn, &v);
+	rc = store_run_read(st, verify_fn, &v);
 	store_free(st);
 	fflush(stdout);
 	if (rc) {
