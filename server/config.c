@@ -66,6 +66,8 @@ static const struct key keys[] = {
 	 "messages per minute after the burst"},
 	{"live", "away_grace_s", K_INT, OFF(away_grace_s), 0, 3600,
 	 "seconds a dropped connection shows as away before left"},
+	{"live", "keepalive_s", K_INT, OFF(keepalive_s), 1, 3600,
+	 "seconds of silence before a WebSocket is pinged (hung up after twice that)"},
 	{"live", "idle_min", K_INT, OFF(idle_min), 1, 240, "minutes without activity before idle"},
 	{"live", "ring_frames", K_INT, OFF(ring_frames), 16, 1 << 20,
 	 "frames a room buffers for slow readers (past it they reconnect and resume)"},
@@ -131,6 +133,7 @@ void config_defaults(struct config *c)
 	c->rate_per_min = 60;
 	c->away_grace_s = 120;
 	c->idle_min = 5;
+	c->keepalive_s = 30;
 	c->ring_frames = 1024;
 	c->checkin_drop = 3;
 	c->crisis_phrases = xstrdup("");

@@ -49,6 +49,7 @@ struct config {
 	int rate_per_min;      /* tokens refilled per minute */
 	int away_grace_s;      /* a dropped connection shows "away" this long before "left" */
 	int idle_min;          /* no activity this long shows "idle" */
+	int keepalive_s;       /* silence before a WebSocket ping; twice this: hung up */
 	int ring_frames;       /* frames a room keeps for slow readers */
 	int checkin_drop;      /* a fall this big between check-ins raises an alert */
 	char *crisis_phrases;  /* comma/newline list; empty: the built-in list */

@@ -74,6 +74,10 @@ struct sess {
 	int rx_overflow;   /* this frame passed the cap: drop it, answer frame_too_large */
 	struct frameq q;   /* this connection's own frames, sent before the room's */
 	int64_t last_touch_ms; /* last time the log-in session was marked active */
+	int64_t last_rx_ms;    /* monotonic: the peer's last frame or pong (keep-alive) */
+	int ping_due;          /* write a WebSocket ping at the next writable */
+	int pinged;            /* pinged since the peer last sent anything */
+	int dead_peer;         /* silent too long: lws was told to drop it */
 
 	/* the room this connection follows (at most one) */
 	struct room *room;

@@ -109,10 +109,14 @@ static const struct lws_protocols *protocol_list(void)
 	return list;
 }
 
-/* WebSocket keep-alive: ping after 30 s of silence, hang up after 60 s. */
-static const lws_retry_bo_t keepalive = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 60,
+/*
+ * No keep-alive timers in lws: with secs_since_valid_hangup 0 lws arms
+ * none, and ws.c pings and hangs up from the 1 Hz tick (see
+ * keepalive_round() there for why).
+ */
+static const lws_retry_bo_t no_lws_keepalive = {
+	.secs_since_valid_ping = 0,
+	.secs_since_valid_hangup = 0,
 };
 
 /*
@@ -153,7 +157,7 @@ static int start_lws(struct server *srv)
 	info.server_string = "hearth";
 	info.vhost_name = "hearth";
 	info.max_http_header_data = 8192;
-	info.retry_and_idle_policy = &keepalive;
+	info.retry_and_idle_policy = &no_lws_keepalive;
 	if (tls_configure(&srv->cfg, &info, err, sizeof err)) {
 		fprintf(stderr, "hearth: TLS: %s\n", err);
 		return 1;

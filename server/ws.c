@@ -443,13 +443,19 @@ static int write_one(struct sess *s, struct frame *f)
 	return 0;
 }
 
-static int on_writable(struct sess *s)
+/*
+ * Write the next frame this connection is owed: its own queue first, then
+ * the room's ring (not while closing or replaying). 1: one was written;
+ * 0: none is owed now; -1: the write failed.
+ */
+static int write_next(struct sess *s)
 {
-	struct frame *f = NULL;
+	struct frame *f;
 	int culled = 0;
 
 	if (s->q.head) {
 		struct fq_node *n = s->q.head;
+		int rc;
 
 		s->q.head = n->next;
 		if (!s->q.head)
@@ -457,55 +463,80 @@ static int on_writable(struct sess *s)
 		s->q.len--;
 		f = n->f;
 		free(n);
-		if (write_one(s, f)) {
-			frame_unref(f);
-			return -1;
-		}
+		rc = write_one(s, f);
 		frame_unref(f);
-	} else if (s->closing) {
-		unsigned char buf[LWS_PRE + 2 + sizeof s->close_reason];
-		size_t n = strlen(s->close_reason);
-
-		/*
-		 * lws 4.1 under libuv drops the connection without a close frame
-		 * when a callback returns -1 after lws_close_reason(); so the
-		 * close frame is written here. lws answers the peer's closing
-		 * reply by itself; dropping the socket at once instead could
-		 * reset it before the peer read our frame. Five seconds bound
-		 * a peer that never replies.
-		 */
-		if (s->close_sent)
-			return 0;
-		if (lws_partial_buffered(s->wsi)) {
-			sess_want_write(s);
-			return 0;
-		}
-		buf[LWS_PRE] = (unsigned char)(s->close_code >> 8);
-		buf[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
-		memcpy(buf + LWS_PRE + 2, s->close_reason, n);
-		if (lws_write(s->wsi, buf + LWS_PRE, n + 2, WS_WRITE_CLOSE) < 0)
-			return -1;
-		s->close_sent = 1;
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+		return rc ? -1 : 1;
+	}
+	if (s->closing || !s->room || s->replaying)
 		return 0;
-	} else if (s->room && !s->replaying) {
-		/* the next ring frame this connection should see */
-		while ((f = room_ring_at(s->room, s->tail, &culled))) {
-			s->tail++;
-			if ((f->seq && f->seq <= s->skip_upto) || f->exclude_user == s->user_id)
-				continue;
-			if (write_one(s, f))
-				return -1;
+	while ((f = room_ring_at(s->room, s->tail, &culled))) {
+		s->tail++;
+		if ((f->seq && f->seq <= s->skip_upto) || f->exclude_user == s->user_id)
+			continue;
+		return write_one(s, f) ? -1 : 1;
+	}
+	if (culled)
+		sess_close(s, 4003, "too slow; reconnect and resume");
+	return 0;
+}
+
+/*
+ * lws 4.1 under libuv drops the connection without a close frame when a
+ * callback returns -1 after lws_close_reason(); so the close frame is
+ * written here. lws answers the peer's closing reply by itself; dropping
+ * the socket at once instead could reset it before the peer read our
+ * frame. Five seconds bound a peer that never replies.
+ */
+static int write_close(struct sess *s)
+{
+	unsigned char buf[LWS_PRE + 2 + sizeof s->close_reason];
+	size_t n = strlen(s->close_reason);
+
+	buf[LWS_PRE] = (unsigned char)(s->close_code >> 8);
+	buf[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
+	memcpy(buf + LWS_PRE + 2, s->close_reason, n);
+	if (lws_write(s->wsi, buf + LWS_PRE, n + 2, WS_WRITE_CLOSE) < 0)
+		return -1;
+	s->close_sent = 1;
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+	return 0;
+}
+
+/*
+ * One writable callback writes up to WRITE_BURST frames, stopping as soon
+ * as the kernel takes less than a whole frame (lws then holds the rest and
+ * must not be given more). A message makes two or three frames at once for
+ * its author and the facilitators; one frame per callback cost each an
+ * epoll_ctl to arm POLLOUT, a loop turn and one to disarm it
+ * (bench/README.md, P6). The bound keeps one busy connection from holding
+ * the loop.
+ */
+#define WRITE_BURST 8
+
+static int on_writable(struct sess *s)
+{
+	int rc = 0;
+
+	if (s->ping_due && !s->closing && !lws_partial_buffered(s->wsi)) {
+		/* not empty: lws 4.1 never reports an empty pong to the callback */
+		unsigned char ping[LWS_PRE + 2] = {[LWS_PRE] = 'h', [LWS_PRE + 1] = 'b'};
+
+		s->ping_due = 0;
+		if (lws_write(s->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+			return -1;
+	}
+	for (int i = 0; i < WRITE_BURST && !lws_partial_buffered(s->wsi); i++)
+		if ((rc = write_next(s)) <= 0)
 			break;
-		}
-		if (culled) {
-			sess_close(s, 4003, "too slow; reconnect and resume");
-			return 0;
-		}
+	if (rc < 0)
+		return -1;
+	if (s->closing && !s->q.head && !s->close_sent && !lws_partial_buffered(s->wsi)) {
+		if (write_close(s))
+			return -1;
 	} else if (s->replaying && !s->q.head) {
 		room_replay_more(s);
 	}
-	if (s->q.head || (s->closing && !s->close_sent) || s->replaying == 2 ||
+	if (s->q.head || (s->closing && !s->close_sent) || s->replaying == 2 || s->ping_due ||
 	    (s->room && !s->replaying && s->tail < room_ring_end(s->room)))
 		sess_want_write(s);
 	return 0;
@@ -559,6 +590,45 @@ done:
 	return ok;
 }
 
+/* ---- keep-alive ---- */
+
+/*
+ * Hearth keeps WebSockets alive itself, from its 1 Hz tick, rather than by
+ * lws' retry policy: lws 4.1 keeps one timer per connection in a sorted
+ * list, re-armed at every ping and pong, and with thousands of connections
+ * that came in together a ping round costs O(n^2) — seconds of stall at
+ * 7 200 sockets (bench/README.md, P4). Here a round is one walk of the
+ * connection list: silent for keepalive_s, a ping; silent for twice that,
+ * hung up.
+ */
+static void heard_from(struct sess *s)
+{
+	s->last_rx_ms = clock_mono_ms();
+	s->pinged = 0;
+}
+
+static void keepalive_round(struct server *srv)
+{
+	int64_t now = clock_mono_ms(), ping_ms = (int64_t)srv->cfg.keepalive_s * 1000;
+
+	for (struct sess *s = all_head; s; s = s->next_all) {
+		int64_t silent = now - s->last_rx_ms;
+
+		if (silent >= 2 * ping_ms) {
+			if (!s->dead_peer) {
+				s->dead_peer = 1;
+				log_info("ws_silent", "user=%lld silent_s=%lld", (long long)s->user_id,
+					 (long long)(silent / 1000));
+				lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			}
+		} else if (silent >= ping_ms && !s->pinged) {
+			s->pinged = 1;
+			s->ping_due = 1;
+			sess_want_write(s);
+		}
+	}
+}
+
 /* ---- the callback ---- */
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -586,12 +656,19 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			all_head->prev_all = s;
 		all_head = s;
 		srv->metrics.ws_open++;
+		s->last_rx_ms = clock_mono_ms();
 		lws_rx_flow_control(wsi, 0); /* nothing is read until SQLite agrees */
 		start_verify(s);
 		break;
 	case LWS_CALLBACK_RECEIVE:
-		if (s)
+		if (s) {
+			heard_from(s);
 			on_receive(s, wsi, in, len);
+		}
+		break;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (s)
+			heard_from(s);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (s)
@@ -676,6 +753,7 @@ void ws_init(struct server *srv)
 
 void ws_tick(struct server *srv)
 {
+	keepalive_round(srv);
 	room_tick(srv);
 }
 

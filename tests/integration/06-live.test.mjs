@@ -45,6 +45,38 @@ describe('admission to /ws', () => {
   });
 });
 
+describe('keep-alive', () => {
+  test('a silent connection is pinged; one that never answers is hung up, one that does stays', async () => {
+    // pings after 2 s of silence, hang-up after 4 s
+    const srv = await startServer({ args: [...FAST_HASH, '--live-keepalive-s', '2'] });
+    try {
+      const member = await signUp(srv);
+      const deaf = await connect(srv, member.cookie, { ws: { autoPong: false } });
+      const alive = await connect(srv, member.cookie);
+      const pings = { deaf: 0, alive: 0 };
+      deaf.ws.on('ping', () => pings.deaf++);
+      alive.ws.on('ping', () => pings.alive++);
+      const closed = await deaf.closedP;
+      assert.equal(closed.code, 1006, 'dropped, no close frame');
+      assert.ok(pings.deaf >= 1, 'pinged before it was dropped');
+      // the one that answers has been pinged as often, and is still usable
+      assert.ok(pings.alive >= 1);
+      assert.equal(alive.ws.readyState, alive.ws.OPEN);
+      const before = pings.alive;
+      for (let i = 0; i < 300 && pings.alive < before + 2; i++) await sleep(100); // two more rounds
+      assert.ok(pings.alive >= before + 2, `pinged again: ${pings.alive - before}`);
+      assert.equal(alive.ws.readyState, alive.ws.OPEN);
+      alive.send({ type: 'ping' });
+      await alive.next('pong');
+      assert.match(srv.logs(), /ws_silent/);
+      await alive.close();
+    } finally {
+      await srv.stop();
+      srv.cleanup();
+    }
+  });
+});
+
 describe('a live session with nine people', () => {
   let srv, g, session, clients;
   before(async () => {
