@@ -250,13 +250,28 @@ static int group_json(struct store_tx *tx, struct http_req *req, int64_t gid, in
 
 /* ---- list, create, show, edit ---- */
 
-static int list_groups(struct store_tx *tx, struct http_req *req, int mine)
+enum which_groups { ALL_GROUPS, MY_GROUPS, MY_FORMER_GROUPS };
+
+/*
+ * Former groups: a membership of them ended and the caller is neither a
+ * member again nor a facilitator. They stay listed so that a member who
+ * left can still find the transcripts of the sessions they were in.
+ */
+static int list_groups(struct store_tx *tx, struct http_req *req, enum which_groups which)
 {
 	sqlite3_stmt *st = store_stmt(
-	    tx, "SELECT g.id FROM groups g WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM memberships m"
-		" WHERE m.group_id = g.id AND m.user_id = ?2 AND m.ended_at IS NULL)"
-		" OR EXISTS (SELECT 1 FROM group_facilitators f WHERE f.group_id = g.id"
-		" AND f.user_id = ?2) ORDER BY g.name COLLATE NOCASE, g.id LIMIT 500");
+	    tx, "SELECT g.id FROM groups g WHERE ?1 = 0"
+		" OR (?1 = 1 AND (EXISTS (SELECT 1 FROM memberships m"
+		"  WHERE m.group_id = g.id AND m.user_id = ?2 AND m.ended_at IS NULL)"
+		"  OR EXISTS (SELECT 1 FROM group_facilitators f WHERE f.group_id = g.id"
+		"  AND f.user_id = ?2)))"
+		" OR (?1 = 2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.id"
+		"  AND m.user_id = ?2 AND m.ended_at IS NOT NULL)"
+		"  AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.id"
+		"  AND m.user_id = ?2 AND m.ended_at IS NULL)"
+		"  AND NOT EXISTS (SELECT 1 FROM group_facilitators f WHERE f.group_id = g.id"
+		"  AND f.user_id = ?2))"
+		" ORDER BY g.name COLLATE NOCASE, g.id LIMIT 500");
 	int64_t *ids;
 	int n = 0, rc;
 	json_t *a;
@@ -264,7 +279,7 @@ static int list_groups(struct store_tx *tx, struct http_req *req, int mine)
 	if (!st)
 		return STORE_EIO;
 	ids = xmalloc(sizeof *ids * 500);
-	sqlite3_bind_int(st, 1, mine);
+	sqlite3_bind_int(st, 1, (int)which);
 	sqlite3_bind_int64(st, 2, req->user.id);
 	while (n < 500 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
@@ -275,6 +290,8 @@ static int list_groups(struct store_tx *tx, struct http_req *req, int mine)
 		json_t *o = NULL;
 
 		rc = group_json(tx, req, ids[i], 0, &o);
+		if (rc == 0 && which == MY_FORMER_GROUPS)
+			json_object_set_new(o, "my_role", json_string("former"));
 		if (rc == 0)
 			json_array_append_new(a, o);
 	}
@@ -289,12 +306,17 @@ static int list_groups(struct store_tx *tx, struct http_req *req, int mine)
 
 static int list_fn(struct store_tx *tx, void *arg)
 {
-	return list_groups(tx, arg, 0);
+	return list_groups(tx, arg, ALL_GROUPS);
 }
 
 static int list_mine_fn(struct store_tx *tx, void *arg)
 {
-	return list_groups(tx, arg, 1);
+	return list_groups(tx, arg, MY_GROUPS);
+}
+
+static int list_former_fn(struct store_tx *tx, void *arg)
+{
+	return list_groups(tx, arg, MY_FORMER_GROUPS);
 }
 
 static void route_list(struct http_req *req)
@@ -302,10 +324,17 @@ static void route_list(struct http_req *req)
 	http_run(req, list_fn, NULL);
 }
 
-/* The caller's own groups (as member or facilitator), shaped like the list. */
+/* The caller's own groups (as member or facilitator), shaped like the list;
+ * with ?former=1 the groups they have left instead. */
 static void route_my_groups(struct http_req *req)
 {
-	http_run(req, list_mine_fn, NULL);
+	const char *former = http_query(req, "former");
+
+	if (former && strcmp(former, "0") && strcmp(former, "1")) {
+		http_error(req, 400, "bad_field", "former must be 0 or 1.");
+		return;
+	}
+	http_run(req, former && !strcmp(former, "1") ? list_former_fn : list_mine_fn, NULL);
 }
 
 static int create_fn(struct store_tx *tx, void *arg)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, api, runHearth, advanceClock, sql, tempDir, FAST_HASH } from './helper.mjs';
+import { startServer, api, runHearth, advanceClock, sql, signUp, tempDir, FAST_HASH } from './helper.mjs';
 import { connect, join, makeGroup, addMember, openSession, sleep } from './live-helper.mjs';
 
 const LIVE = [...FAST_HASH, '--live-rate-burst', '100', '--live-rate-per-min', '6000'];
@@ -384,6 +384,57 @@ describe('a session with joins, messages, a redaction, a highlight and an announ
     assert.match(v.stdout, new RegExp(`session ${session}\\b.*audit log`));
     // the audit chain itself is still checked by the other verify
     assert.equal(hearth(srv, ['verify', 'audit']).status, 0);
+  });
+});
+
+describe('a member who has left the group', () => {
+  test('finds it under ?former=1 and still reads the transcripts of their time, nothing after', async () => {
+    const srv = await startServer({ args: LIVE });
+    try {
+      const g = await makeGroup(srv, { members: 2 });
+      const [leaver, stayer] = g.members;
+      const endSession = async (text) => {
+        const s = await openSession(srv, g.group, g.facilitator);
+        const fac = await connect(srv, g.facilitator.cookie);
+        await join(fac, s);
+        await say(fac, s, `f-${s}`, text);
+        fac.send({ type: 'mod', session: s, action: 'end' });
+        await fac.next('session_state', (f) => f.state === 'closed');
+        await fac.close();
+        return s;
+      };
+      const before = await endSession('Before the summer');
+      await advanceClock(srv, 60_000);
+      const left = await api(srv, `/api/v1/groups/${g.group.id}/leave`, { cookie: leaver.cookie, body: {} });
+      assert.equal(left.status, 200, left.text);
+      await advanceClock(srv, 60_000);
+      const after = await endSession('After she left');
+
+      const mine = await api(srv, '/api/v1/me/groups', { cookie: leaver.cookie });
+      assert.equal(mine.json.groups.some((x) => x.id === g.group.id), false, 'no longer a current group');
+      const former = await api(srv, '/api/v1/me/groups?former=1', { cookie: leaver.cookie });
+      assert.equal(former.status, 200);
+      assert.deepEqual(former.json.groups.map((x) => [x.id, x.my_role]), [[g.group.id, 'former']]);
+      const list = await api(srv, `/api/v1/groups/${g.group.id}/transcripts`, { cookie: leaver.cookie });
+      assert.deepEqual(list.json.transcripts.map((t) => t.session_id), [before], 'only what she may open');
+      assert.equal((await transcript(srv, leaver.cookie, before, 'txt')).text.includes('Before the summer'), true);
+      assert.equal((await transcript(srv, leaver.cookie, after)).status, 403);
+
+      // a current member, a facilitator and someone never in it have no former groups
+      for (const who of [stayer, g.facilitator, await signUp(srv)]) {
+        const r = await api(srv, '/api/v1/me/groups?former=1', { cookie: who.cookie });
+        assert.deepEqual(r.json.groups, []);
+      }
+      for (const bad of ['2', 'yes', '']) {
+        const r = await api(srv, `/api/v1/me/groups?former=${bad}`, { cookie: leaver.cookie });
+        assert.equal(r.status, 400, bad);
+        assert.equal(r.json.error.code, 'bad_field');
+      }
+      assert.equal((await api(srv, '/api/v1/me/groups?former=1')).status, 401);
+    } finally {
+      await srv.stop();
+      srv.cleanup();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
-// views/transcripts.js — the transcripts of my group's past sessions, and a
+// views/transcripts.js — the transcripts of my group's past sessions (and
+// of groups I have left, the sessions of my time there), and a
 // search through every transcript I may read. Search results show the
 // words found highlighted (the server says where they are in the snippet).
 
@@ -24,13 +25,18 @@ export function marked(text, matches) {
 export default async function transcripts({ query }) {
   const listBox = h('div');
   const results = h('div', { class: 'search-results', 'aria-live': 'polite' });
-  const { groups } = await api.get('/api/v1/me/groups');
+  // groups I am in now, then groups I have left (only the sessions of my time
+  // in them are listed: the server leaves out the rest)
+  const [{ groups: current }, { groups: former }] = await Promise.all([
+    api.get('/api/v1/me/groups'), api.get('/api/v1/me/groups?former=1')]);
+  const groups = [...current, ...former];
 
   const sections = [];
   for (const g of groups) {
+    const title = g.my_role === 'former' ? `${g.name} (a group you were in)` : g.name;
     try {
       const r = await api.get(`/api/v1/groups/${g.id}/transcripts`);
-      sections.push(card(`t-g${g.id}`, g.name, r.transcripts.length
+      sections.push(card(`t-g${g.id}`, title, r.transcripts.length
         ? h('ul', { class: 'transcript-list' }, ...r.transcripts.map((t) => h('li', null,
           t.readable
             ? h('a', { href: `/transcripts/${t.session_id}` }, `${fmtDate(t.opened_at, g.timezone)}`)
@@ -44,7 +50,7 @@ export default async function transcripts({ query }) {
         : h('p', null, 'No sessions have been held yet. Each session’s transcript appears here ' +
           'once it ends.')));
     } catch (e) {
-      sections.push(card(`t-g${g.id}`, g.name, loadError(e)));
+      sections.push(card(`t-g${g.id}`, title, loadError(e)));
     }
   }
   if (!groups.length) sections.push(h('p', null, 'When you are in a group, the transcripts ' +
