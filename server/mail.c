@@ -34,7 +34,6 @@
 
 #define PICK_MAX 20
 #define PURGE_EVERY_MS (3600LL * 1000)
-#define KEEP_DONE_MS (30LL * 86400 * 1000) /* finished rows are kept this long */
 #define PASSWORD_MAX 1024
 #define ERR_MAX 96
 
@@ -54,7 +53,7 @@ struct batch {
 	struct item items[PICK_MAX];
 	int n;
 	int64_t now;   /* pick time */
-	int purge;     /* also delete finished rows past KEEP_DONE_MS */
+	int purge;     /* also delete finished rows past MAIL_KEEP_DONE_MS */
 	int64_t depth; /* rows still pending after the pick */
 	int dropped;   /* rows whose recipient was erased */
 	uv_work_t work;
@@ -154,20 +153,6 @@ static int exec_id(struct store_tx *tx, const char *sql, int64_t id, const char 
 	return rc;
 }
 
-static int purge_done_rows(struct store_tx *tx, int64_t now)
-{
-	sqlite3_stmt *st = store_stmt(tx, "DELETE FROM mail_outbox WHERE next_attempt_at IS NULL"
-					  " AND coalesce(sent_at, created_at) < ?");
-	int rc;
-
-	if (!st)
-		return STORE_EIO;
-	sqlite3_bind_int64(st, 1, now - KEEP_DONE_MS);
-	rc = store_check(tx, sqlite3_step(st), "mail_purge");
-	sqlite3_reset(st);
-	return rc;
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
@@ -188,7 +173,7 @@ static int pick_fn(struct store_tx *tx, void *arg)
 	int ndrop = 0, rc = 0;
 	sqlite3_stmt *st;
 
-	if (b->purge && (rc = purge_done_rows(tx, b->now)))
+	if (b->purge && (rc = mail_purge_done(tx, b->now, NULL)))
 		return rc;
 	st = store_stmt(tx, "SELECT o.id, o.attempts, o.created_at, o.kind, o.subject, o.body,"
 			    " u.email, u.erased_at IS NOT NULL FROM mail_outbox o"

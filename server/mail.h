@@ -54,6 +54,25 @@ struct server;
 int mail_enqueue(struct store_tx *tx, int64_t user_id, const char *kind, const char *subject,
 		 const char *body_text);
 
+/* Sent or given-up mail (outbox rows, spooled copies) is kept this long. */
+#define MAIL_KEEP_DONE_MS (30LL * 86400 * 1000)
+
+/*
+ * Retention, inside the caller's store job: delete the outbox rows that
+ * were sent or given up more than 30 days before now; adds how many to
+ * *deleted (may be NULL). The running server also does this hourly.
+ */
+int mail_purge_done(struct store_tx *tx, int64_t now, int64_t *deleted);
+
+/*
+ * Retention for spool mode: remove DATA/mail/<stamp>-<id>.eml files whose
+ * stamp (the time they were written) is more than 30 days before now —
+ * they hold the recipients' addresses. Adds how many to *removed (may be
+ * NULL). Blocking file I/O: the store thread or a command, never the loop.
+ * 0, or -1 if the folder could not be read or a file not removed.
+ */
+int mail_spool_prune(const char *data_dir, int64_t now, int64_t *removed);
+
 /*
  * Start-up (loop thread, before the store thread starts): curl_global_init,
  * check [mail] from, read [mail] smtp_password_file (must not be readable

@@ -4,6 +4,7 @@
  */
 #include "retention.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "log.h"
+#include "mail.h"
 #include "server.h"
 #include "util.h"
 
@@ -110,9 +112,9 @@ static int record(struct store_tx *tx, const struct retention_opts *o,
 	if (rc)
 		return rc;
 	detail = xasprintf("{\"screening\":%lld,\"closed_applications\":%lld,\"sessions\":%lld,"
-			   "\"years\":%d}",
+			   "\"mail\":%lld,\"spool_files\":%lld,\"years\":%d}",
 			   (long long)c->screening, (long long)c->closed, (long long)c->sessions,
-			   o->years);
+			   (long long)c->mail, (long long)c->spool, o->years);
 	rc = audit_append(tx, AUDIT_SYSTEM, "purge", NULL, 0, detail);
 	free(detail);
 	return rc;
@@ -143,6 +145,12 @@ int retention_run(struct store_tx *tx, const struct retention_opts *o, struct re
 		    o->now, cutoff, &out->closed, "purge_closed");
 	if (rc == 0)
 		rc = purge_sessions(tx, o, &out->sessions, session_ids, max_ids, nids);
+	if (rc == 0)
+		rc = mail_purge_done(tx, o->now, &out->mail);
+	/* files cannot roll back with the transaction; removing an old copy of
+	 * a sent mail early is harmless, and a failure is retried next run */
+	if (rc == 0 && o->data_dir && mail_spool_prune(o->data_dir, o->now, &out->spool))
+		log_warn("purge_spool_failed", "msg=\"%s\"", strerror(errno));
 	if (rc == 0)
 		rc = record(tx, o, out);
 	return rc;
@@ -204,9 +212,11 @@ static void run_done(int rc, void *arg)
 		for (int i = 0; i < r->nids; i++)
 			authcache_drop_session(r->ids[i]);
 		log_info("purge_done",
-			 "screening=%lld closed_applications=%lld sessions=%lld years=%d",
+			 "screening=%lld closed_applications=%lld sessions=%lld mail=%lld"
+			 " spool_files=%lld years=%d",
 			 (long long)r->c.screening, (long long)r->c.closed,
-			 (long long)r->c.sessions, r->o.years);
+			 (long long)r->c.sessions, (long long)r->c.mail, (long long)r->c.spool,
+			 r->o.years);
 	}
 	free(r);
 }
@@ -235,6 +245,7 @@ void retention_tick(struct server *srv)
 	r->o.now = now;
 	r->o.years = srv->cfg.retention_screening_years;
 	r->o.idle_ms = (int64_t)srv->cfg.idle_timeout_min * 60 * 1000;
+	r->o.data_dir = srv->cfg.data_dir;
 	if (store_submit(srv->store, run_fn, run_done, r)) {
 		free(r); /* busy: the next tick tries again */
 		return;
@@ -292,6 +303,7 @@ int retention_cli(int argc, char **argv)
 	r.o.now = clock_now_ms();
 	r.o.years = cfg.retention_screening_years;
 	r.o.idle_ms = (int64_t)cfg.idle_timeout_min * 60 * 1000;
+	r.o.data_dir = cfg.data_dir;
 	rc = store_run(st, cli_fn, &r);
 	store_free(st);
 	config_free(&cfg);
@@ -305,8 +317,9 @@ int retention_cli(int argc, char **argv)
 	    "  ended memberships' applications wiped: %lld\n"
 	    "  closed applications wiped: %lld\n"
 	    "  expired log-in sessions deleted: %lld\n"
-	    "sent mail older than 30 days is deleted by the running server\n",
+	    "  mail sent or given up over 30 days ago deleted: %lld\n"
+	    "  spooled mail files over 30 days old removed: %lld\n",
 	    r.o.years, r.o.years == 1 ? "" : "s", (long long)r.c.screening, (long long)r.c.closed,
-	    (long long)r.c.sessions);
+	    (long long)r.c.sessions, (long long)r.c.mail, (long long)r.c.spool);
 	return CLI_OK;
 }

@@ -36,6 +36,8 @@ struct retention_counts {
 	int64_t screening; /* applications of ended memberships wiped */
 	int64_t closed;	   /* referred or withdrawn applications wiped */
 	int64_t sessions;  /* log-in sessions deleted */
+	int64_t mail;	   /* finished outbox rows over 30 days old deleted */
+	int64_t spool;	   /* spooled .eml files over 30 days old removed */
 };
 
 /* What one run needs. */
@@ -43,6 +45,7 @@ struct retention_opts {
 	int64_t now;
 	int years;	 /* [retention] screening_years */
 	int64_t idle_ms; /* [accounts] idle_timeout_min */
+	const char *data_dir; /* the spool's folder is pruned here; NULL: not */
 };
 
 /*

@@ -7,7 +7,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import tls from 'node:tls';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import {
@@ -219,7 +219,7 @@ describe('retention', () => {
     const [a, b] = g.members;
     // the first run happens at start (none ever ran): nothing to do yet
     await waitFor(() => purges(srv).length >= 1, 'the first purge');
-    assert.deepEqual(purges(srv)[0], { screening: 0, closed_applications: 0, sessions: 0, years: 2 });
+    assert.deepEqual(purges(srv)[0], { screening: 0, closed_applications: 0, sessions: 0, mail: 0, spool_files: 0, years: 2 });
 
     const end = async (m) => {
       const r = await api(srv, `/api/v1/groups/${g.group.id}/members/${m.user.id}/end`, { cookie: g.facilitator.cookie, body: {} });
@@ -232,7 +232,7 @@ describe('retention', () => {
     await advanceClock(srv, YEAR + 5 * DAY); // a: two years and a few days ago; b: one year and a few days
     await waitFor(() => purges(srv).some((p) => p.screening === 1), 'a purge that wiped one application');
     // logged once its transaction committed, which the audit row above may beat
-    await waitFor(() => /event=purge_done screening=1 closed_applications=0 sessions=\d+ years=2/.test(srv.logs()), 'the purge logged');
+    await waitFor(() => /event=purge_done screening=1 closed_applications=0 sessions=\d+ mail=\d+ spool_files=\d+ years=2/.test(srv.logs()), 'the purge logged');
 
     const cells = (m) => sql(db(srv), `SELECT gp_contact IS NULL, answers IS NULL, notes IS NULL, screening_purged_at IS NOT NULL FROM applications WHERE user_id = ${m.user.id}`);
     assert.equal(cells(a), '1|1|1|1');
@@ -273,12 +273,33 @@ describe('retention', () => {
     sql(db(srv), `UPDATE memberships SET ended_at = ended_at - ${back} WHERE user_id = ${a.user.id}`);
     sql(db(srv), `UPDATE applications SET decided_at = decided_at - ${back}, updated_at = updated_at - ${back} WHERE user_id = ${c.user.id}`);
     sql(db(srv), `UPDATE auth_sessions SET expires_at = 1 WHERE user_id = ${b.user.id}`);
+    // mail: one sent 31 days ago (its outbox row and its spooled copy), one sent
+    // 29 days ago, one given up 31 days ago, one still waiting from long ago
+    const spool = path.join(srv.dataDir, 'mail');
+    const ago = (days) => Date.now() - days * DAY;
+    const stamp = (ms) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const mail = (id, { sent, created, next }) => sql(db(srv), 'INSERT INTO mail_outbox (id, user_id, kind, subject, body, created_at, next_attempt_at, sent_at)' +
+      ` VALUES (${id}, ${a.user.id}, 'test', 'Subject', 'Body', ${created}, ${next ?? 'NULL'}, ${sent ?? 'NULL'})`);
+    mail(9001, { created: ago(31), sent: ago(31) });
+    mail(9002, { created: ago(29), sent: ago(29) });
+    mail(9003, { created: ago(31) });
+    mail(9004, { created: ago(40), next: ago(1) });
+    const oldFile = `${stamp(ago(31))}-9001.eml`, newFile = `${stamp(ago(29))}-9002.eml`;
+    mkdirSync(spool, { recursive: true });
+    for (const f of [oldFile, newFile, 'notes.txt']) writeFileSync(path.join(spool, f), 'To: someone@example.org\r\n');
 
     const r = runHearth(['purge', '--data', srv.dataDir]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /ended memberships' applications wiped: 1$/m);
     assert.match(r.stdout, /closed applications wiped: 1$/m);
     assert.match(r.stdout, /expired log-in sessions deleted: [1-9]\d*$/m);
+    assert.match(r.stdout, /mail sent or given up over 30 days ago deleted: 2$/m);
+    assert.match(r.stdout, /spooled mail files over 30 days old removed: 1$/m);
+    assert.equal(sql(db(srv), 'SELECT group_concat(id) FROM (SELECT id FROM mail_outbox WHERE id > 9000 ORDER BY id)'), '9002,9004',
+      'the recent one and the one still being tried stay');
+    assert.equal(existsSync(path.join(spool, oldFile)), false);
+    assert.ok(existsSync(path.join(spool, newFile)), 'recent spooled mail kept');
+    assert.ok(existsSync(path.join(spool, 'notes.txt')), 'other files left alone');
     const gp = (m) => sql(db(srv), `SELECT gp_contact IS NULL FROM applications WHERE user_id = ${m.user.id}`);
     assert.equal(gp(a), '1');
     assert.equal(gp(b), '0');

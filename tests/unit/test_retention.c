@@ -209,7 +209,7 @@ static void test_purge(void **state)
 	    {"pending for years (still open)", "pending", 0, 5 * 365 * DAY, {{0}}, 0, 0},
 	    {"already purged", "referred", 4 * 365 * DAY, 4 * 365 * DAY, {{0}}, 1, 0},
 	};
-	struct retention_opts o = {0, 2, IDLE};
+	struct retention_opts o = {.now = 0, .years = 2, .idle_ms = IDLE, .data_dir = NULL};
 	struct retention_counts c;
 	int64_t expect_screening = 0, expect_closed = 0;
 	char sql[200];
@@ -291,7 +291,7 @@ static void test_purge(void **state)
 	assert_string_equal(query(sql), "1");
 	assert_string_equal(
 	    query("SELECT detail FROM audit_log WHERE action = 'purge'"),
-	    "{\"screening\":1,\"closed_applications\":2,\"sessions\":2,\"years\":2}");
+	    "{\"screening\":1,\"closed_applications\":2,\"sessions\":2,\"mail\":0,\"spool_files\":0,\"years\":2}");
 
 	/* a second run finds nothing more, and is recorded too */
 	o.now = now; /* the same moment: what was due is gone */
