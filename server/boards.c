@@ -258,6 +258,13 @@ int board_place_group(struct store_tx *tx, int64_t group_id, const struct board_
 	return at->moderate ? 0 : is_blocked(tx, group_id, who->id, &at->blocked);
 }
 
+int board_place_site(struct store_tx *tx, const struct board_who *who, struct board_place *at)
+{
+	memset(at, 0, sizeof *at);
+	at->moderate = is_staff(who);
+	return at->moderate ? 0 : is_blocked(tx, 0, who->id, &at->blocked);
+}
+
 int board_place_folder(struct store_tx *tx, int64_t folder_id, const struct board_who *who,
 		       struct board_place *at)
 {
@@ -274,12 +281,11 @@ int board_place_folder(struct store_tx *tx, int64_t folder_id, const struct boar
 	group_id = sqlite3_column_int64(st, 0);
 	kind = kind_parse((const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
-	if (group_id > 0)
+	if (group_id > 0) {
 		rc = board_place_group(tx, group_id, who, at);
-	else {
+	} else {
+		rc = board_place_site(tx, who, at);
 		at->kind = kind;
-		at->moderate = is_staff(who);
-		rc = at->moderate ? 0 : is_blocked(tx, 0, who->id, &at->blocked);
 	}
 	at->folder_id = folder_id;
 	return rc;

@@ -109,6 +109,8 @@ const char *board_kind_name(int kind);
 /* The place of group_id for the caller: STORE_ENOTFOUND if no such group or no read access. */
 int board_place_group(struct store_tx *tx, int64_t group_id, const struct board_who *who,
 		      struct board_place *at);
+/* The site-wide boards for the caller: staff moderate them; others may be blocked. */
+int board_place_site(struct store_tx *tx, const struct board_who *who, struct board_place *at);
 /* The place of a folder: STORE_ENOTFOUND if none or not readable. */
 int board_place_folder(struct store_tx *tx, int64_t folder_id, const struct board_who *who,
 		       struct board_place *at);

@@ -44,6 +44,7 @@
 #include "markdown.h"
 #include "media.h"
 #include "posting.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "textfilter.h"
 #include "util.h"
@@ -65,19 +66,12 @@ static const char default_crisis_text[] =
 static struct {
 	struct server *srv;
 	struct tf_list *allowed;
-	struct bucket *buckets;
+	struct ratelimit posts; /* [boards] burst, posts_per_minute; clock_now_ms */
 	int64_t last_digest_ms; /* monotonic */
 	int digest_busy;
 	int stopping;
 } mod;
 
-/* One per person who posted lately: their posting token bucket. */
-struct bucket {
-	struct bucket *next;
-	int64_t user_id;
-	double tokens;
-	int64_t at; /* clock_now_ms of the last refill */
-};
 
 struct bstate;
 
@@ -121,6 +115,7 @@ struct bstate {
 	int64_t *followers, *alert_to;
 	size_t nfollowers, nalert;
 	int notify; /* followers get a board_reply */
+	int took_token; /* a posting token was taken: given back if the post is refused */
 };
 
 static void bstate_free(void *p)
@@ -190,45 +185,17 @@ static const char *crisis_text(void)
 
 /* ---- posting limits (loop thread) ---- */
 
-/* Take a token for user_id: 0, or the milliseconds until one is free. */
-static int64_t rate_take(int64_t user_id)
-{
-	double per_ms = mod.srv->cfg.boards_posts_per_minute / 60000.0;
-	double burst = mod.srv->cfg.boards_burst;
-	int64_t now = clock_now_ms();
-	struct bucket *b;
-
-	for (b = mod.buckets; b && b->user_id != user_id; b = b->next)
-		;
-	if (!b) {
-		b = xcalloc(1, sizeof *b);
-		b->user_id = user_id;
-		b->tokens = burst;
-		b->at = now;
-		b->next = mod.buckets;
-		mod.buckets = b;
-	}
-	if (now > b->at) {
-		b->tokens += (double)(now - b->at) * per_ms;
-		if (b->tokens > burst)
-			b->tokens = burst;
-		b->at = now;
-	}
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		return 0;
-	}
-	return (int64_t)((1.0 - b->tokens) / per_ms) + 1;
-}
-
 /* Refuse with 429 and Retry-After when user is over the posting rate; 1 if refused. */
 static int rate_refused(struct http_req *req)
 {
-	int64_t wait = rate_take(req->user.id);
+	int64_t wait = rl_take(&mod.posts, req->user.id, clock_now_ms());
+	struct bstate *s = req->state;
 	char secs[24];
 
-	if (!wait)
+	if (!wait) {
+		s->took_token = 1;
 		return 0;
+	}
 	snprintf(secs, sizeof secs, "%lld", (long long)((wait + 999) / 1000));
 	http_add_header(req, "Retry-After", secs);
 	http_error(req, 429, "rate_limited",
@@ -236,23 +203,6 @@ static int rate_refused(struct http_req *req)
 	return 1;
 }
 
-/* Forget buckets that have filled up again: they hold nothing a new one would not. */
-static void buckets_prune(void)
-{
-	double per_ms = mod.srv->cfg.boards_posts_per_minute / 60000.0;
-	int64_t now = clock_now_ms();
-
-	for (struct bucket **pp = &mod.buckets; *pp;) {
-		struct bucket *b = *pp;
-
-		if (b->tokens + (double)(now - b->at) * per_ms >= mod.srv->cfg.boards_burst) {
-			*pp = b->next;
-			free(b);
-		} else {
-			pp = &b->next;
-		}
-	}
-}
 
 /* 1 when every link of body is on the allow-list (too many links: review them). */
 static int links_ok(const char *body)
@@ -480,6 +430,8 @@ static void posted_then(struct http_req *req, int rc)
 	struct bstate *s = req->state;
 
 	if (rc) {
+		if (s->took_token) /* a refusal (not found, blocked, a duplicate…) changes nothing */
+			rl_refund(&mod.posts, req->user.id);
 		http_reply_job(req, rc);
 		return;
 	}
@@ -526,9 +478,10 @@ static int site_folders_fn(struct store_tx *tx, void *arg)
 {
 	struct http_req *req = arg;
 	struct bstate *s = job_state(req);
-	struct board_place at = {.moderate = s->who.role != ACCT_MEMBER};
+	struct board_place at;
+	int rc = board_place_site(tx, &s->who, &at);
 
-	return board_folders_list(tx, &at, &s->who, &req->out);
+	return rc ? rc : board_folders_list(tx, &at, &s->who, &req->out);
 }
 
 static void route_site_folders(struct http_req *req)
@@ -1215,6 +1168,7 @@ void boards_init(struct server *srv)
 	mod.digest_busy = 0;
 	mod.last_digest_ms = clock_mono_ms();
 	mod.allowed = allow_list(srv->cfg.boards_allowed_domains);
+	rl_init(&mod.posts, srv->cfg.boards_burst, srv->cfg.boards_posts_per_minute);
 	if (!hooked) {
 		acct_on_erase(board_erase_user);
 		hooked = 1;
@@ -1226,7 +1180,7 @@ void boards_tick(struct server *srv)
 {
 	struct digest_job *d;
 
-	buckets_prune();
+	rl_prune(&mod.posts, clock_now_ms());
 	if (mod.stopping || mod.digest_busy ||
 	    clock_mono_ms() - mod.last_digest_ms < DIGEST_EVERY_MS)
 		return;
@@ -1249,12 +1203,7 @@ void boards_shutdown(struct server *srv)
 void boards_free(struct server *srv)
 {
 	(void)srv;
-	while (mod.buckets) {
-		struct bucket *b = mod.buckets;
-
-		mod.buckets = b->next;
-		free(b);
-	}
+	rl_free(&mod.posts);
 	tf_list_free(mod.allowed);
 	mod.allowed = NULL;
 }

@@ -7,86 +7,31 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "textfilter.h"
 #include "util.h"
 
-/* One per person who posted lately; refilled at [live] rate_per_min up to rate_burst. */
-struct bucket {
-	struct bucket *next;
-	int64_t user_id;
-	double tokens;
-	int64_t at; /* monotonic ms of the last refill */
-};
-
-/* chained hash by user id: the lookup is on every post (a list scan cost
- * 6-14% of the server's CPU at 100-400 rooms in bench/) */
-#define NBUCKETS 4096
-static struct bucket *buckets[NBUCKETS];
-
-static struct bucket **chain(int64_t user_id)
-{
-	return &buckets[(uint64_t)user_id % NBUCKETS];
-}
+/* say, dm_send and announcements: [live] rate_burst, refilled at rate_per_min */
+static struct ratelimit live_rl;
 static struct tf_list *crisis_list, *profanity_list;
-
-static void refill(const struct server *srv, struct bucket *b, int64_t now)
-{
-	b->tokens += (double)(now - b->at) * srv->cfg.rate_per_min / 60000.0;
-	if (b->tokens > srv->cfg.rate_burst)
-		b->tokens = srv->cfg.rate_burst;
-	b->at = now;
-}
 
 int posting_take(struct server *srv, int64_t user_id)
 {
-	int64_t now = clock_mono_ms();
-	struct bucket *b;
-
-	for (b = *chain(user_id); b && b->user_id != user_id; b = b->next)
-		;
-	if (!b) {
-		b = xcalloc(1, sizeof *b);
-		b->user_id = user_id;
-		b->tokens = srv->cfg.rate_burst;
-		b->at = now;
-		b->next = *chain(user_id);
-		*chain(user_id) = b;
-	}
-	refill(srv, b, now);
-	if (b->tokens < 1.0)
-		return 0;
-	b->tokens -= 1.0;
-	return 1;
+	(void)srv;
+	return rl_take(&live_rl, user_id, clock_mono_ms()) == 0;
 }
 
 void posting_refund(struct server *srv, int64_t user_id)
 {
-	for (struct bucket *b = *chain(user_id); b; b = b->next)
-		if (b->user_id == user_id) {
-			b->tokens += 1.0;
-			if (b->tokens > srv->cfg.rate_burst)
-				b->tokens = srv->cfg.rate_burst;
-			return;
-		}
+	(void)srv;
+	rl_refund(&live_rl, user_id);
 }
 
 void posting_prune(struct server *srv)
 {
-	int64_t now = clock_mono_ms();
-
-	for (size_t i = 0; i < NBUCKETS; i++)
-		for (struct bucket **pb = &buckets[i]; *pb;) {
-			struct bucket *b = *pb;
-
-			refill(srv, b, now);
-			if (b->tokens >= srv->cfg.rate_burst) {
-				*pb = b->next;
-				free(b);
-			} else {
-				pb = &b->next;
-			}
-		}
+	(void)srv;
+	rl_prune(&live_rl, clock_mono_ms());
 }
 
 /* The configured list, or the built-in one. */
@@ -104,6 +49,7 @@ static struct tf_list *make_list(const char *text, const char *const *(*defaults
 
 void posting_init(struct server *srv)
 {
+	rl_init(&live_rl, srv->cfg.rate_burst, srv->cfg.rate_per_min);
 	crisis_list = make_list(srv->cfg.crisis_phrases, tf_default_crisis_phrases);
 	profanity_list = make_list(srv->cfg.profanity, tf_default_profanity);
 }
@@ -120,13 +66,7 @@ const struct tf_list *posting_profanity(void)
 
 void posting_free(void)
 {
-	for (size_t i = 0; i < NBUCKETS; i++)
-		while (buckets[i]) {
-			struct bucket *b = buckets[i];
-
-			buckets[i] = b->next;
-			free(b);
-		}
+	rl_free(&live_rl);
 	tf_list_free(crisis_list);
 	tf_list_free(profanity_list);
 	crisis_list = profanity_list = NULL;

@@ -310,6 +310,16 @@ describe('message boards', () => {
     await api(srv, `/api/v1/groups/${g.group.id}/board-blocks/${b.user.id}`, { method: 'DELETE', cookie: fac.cookie });
     assert.equal((await reply(b, t.topic_id, unique('Back again'))).status, 201);
     assert.equal((await api(srv, `/api/v1/groups/${g.group.id}/board-blocks/${stranger.user.id}`, { method: 'PUT', cookie: fac.cookie })).status, 404);
+
+    // on the site-wide boards the listing tells a blocked member so, before they write anything
+    const siteBlocked = async () => (await api(srv, '/api/v1/boards', { cookie: b.cookie })).json.blocked;
+    assert.equal(await siteBlocked(), false);
+    const sb = await api(srv, `/api/v1/boards/blocks/${b.user.id}`, { method: 'PUT', cookie: g.manager.cookie });
+    assert.equal(sb.status, 200, sb.text);
+    assert.equal(await siteBlocked(), true);
+    assert.equal((await api(srv, '/api/v1/boards', { cookie: g.manager.cookie })).json.blocked, false);
+    await api(srv, `/api/v1/boards/blocks/${b.user.id}`, { method: 'DELETE', cookie: g.manager.cookie });
+    assert.equal(await siteBlocked(), false);
   });
 
   test('a follower gets a notification over /ws when the topic gets a reply', async () => {
@@ -460,5 +470,19 @@ describe('flood limit', () => {
     assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: other.cookie, body: { body: 'Someone else' } })).status, 201, 'per person');
     await advanceClock(srv, 60_000);
     assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: u.cookie, body: { body: 'After a minute' } })).status, 201);
+  });
+
+  test('refused posts take nothing from the allowance', async () => {
+    const u = await signUp(srv);
+    const site = await api(srv, '/api/v1/boards', { cookie: u.cookie });
+    const conv = site.json.folders.find((f) => f.kind === 'conversations');
+    const t = await api(srv, `/api/v1/folders/${conv.id}/topics`, { cookie: u.cookie, body: { subject: 'Refusals', body: 'First words.' } });
+    assert.equal(t.status, 201, t.text);
+    // five refusals: a topic that does not exist, and the same words again
+    for (let i = 0; i < 3; i++) assert.equal((await api(srv, '/api/v1/topics/999999/posts', { cookie: u.cookie, body: { body: `Lost ${i}` } })).status, 404);
+    for (let i = 0; i < 2; i++) assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: u.cookie, body: { body: 'First words.' } })).status, 409);
+    // the burst of three still holds two after the topic
+    for (let i = 0; i < 2; i++) assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: u.cookie, body: { body: `Reply ${i}` } })).status, 201);
+    assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: u.cookie, body: { body: 'Now too many' } })).status, 429);
   });
 });
