@@ -48,7 +48,7 @@ static json_t *participants_json(struct store_tx *tx, int64_t id)
 {
 	sqlite3_stmt *st = store_stmt(
 	    tx, "SELECT p.user_id, " ACCT_NAME_SQL(
-		    "u") " FROM conversation_participants p"
+		    "u") ", u.role != 'member' FROM conversation_participants p"
 			 " JOIN conversations c ON c.id = p.conversation_id"
 			 " JOIN users u ON u.id = p.user_id"
 			 " WHERE p.conversation_id = ? AND p.left_at IS NULL AND " CONV_ACCESS_SQL(
@@ -58,8 +58,13 @@ static json_t *participants_json(struct store_tx *tx, int64_t id)
 	if (!st)
 		return a;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(a, person(st, 0, 1));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *p = person(st, 0, 1);
+
+		/* staff: a facilitator or manager (who cannot be blocked) */
+		json_object_set_new(p, "staff", json_boolean(sqlite3_column_int(st, 2)));
+		json_array_append_new(a, p);
+	}
 	sqlite3_reset(st);
 	return a;
 }
@@ -657,12 +662,12 @@ static int block_fn(struct store_tx *tx, void *arg)
 	int64_t target = block_target(req), now = clock_now_ms();
 	sqlite3_stmt *st;
 	json_t *who = NULL;
-	int rc;
+	int rc, staff = 0;
 
 	/* only someone you could meet here: in a group with you, or in a conversation */
 	st = store_stmt(
 	    tx, "SELECT u.id, " ACCT_NAME_SQL(
-		    "u") " FROM users u WHERE u.id = ?1"
+		    "u") ", u.role != 'member' FROM users u WHERE u.id = ?1"
 			 " AND u.erased_at IS NULL AND (" GROUPS_SHARE_SQL(
 			     "?1", "?2") " OR EXISTS (SELECT 1 FROM conversation_participants a"
 					 " JOIN conversation_participants b ON b.conversation_id = "
@@ -672,11 +677,21 @@ static int block_fn(struct store_tx *tx, void *arg)
 		return STORE_EIO;
 	sqlite3_bind_int64(st, 1, target);
 	sqlite3_bind_int64(st, 2, req->user.id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		who = person(st, 0, 1);
+		staff = sqlite3_column_int(st, 2);
+	}
 	sqlite3_reset(st);
 	if (!who)
 		return http_job_fail(req, 404, "not_found", "We could not find that person.");
+	/* a block hides what they write; help must always be able to reach a member */
+	if (staff) {
+		json_decref(who);
+		return http_job_fail(req, 403, "cannot_block_staff",
+				     "Facilitators and managers cannot be blocked, so that help can "
+				     "always reach you. If something they wrote upset you, please "
+				     "report it: a manager will read it.");
+	}
 	req->out = json_pack("{s:o,s:I}", "user", who, "since", (json_int_t)now);
 	st = store_stmt(tx, "INSERT INTO user_blocks (blocker_id, blocked_id, created_at)"
 			    " SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM user_blocks"
@@ -688,8 +703,19 @@ static int block_fn(struct store_tx *tx, void *arg)
 	sqlite3_bind_int64(st, 3, now);
 	if ((rc = step_done(tx, st, "block")))
 		return rc;
-	if (sqlite3_changes(store_db(tx)) == 0)
-		return 0; /* already blocked: 200 */
+	if (sqlite3_changes(store_db(tx)) == 0) { /* already blocked: 200, since then */
+		st = store_stmt(tx, "SELECT created_at FROM user_blocks WHERE blocker_id = ?"
+				    " AND blocked_id = ? AND ended_at IS NULL");
+		if (!st)
+			return STORE_EIO;
+		sqlite3_bind_int64(st, 1, req->user.id);
+		sqlite3_bind_int64(st, 2, target);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(req->out, "since",
+					    json_integer(sqlite3_column_int64(st, 0)));
+		sqlite3_reset(st);
+		return 0;
+	}
 	req->out_status = 201;
 	return audit_append(tx, req->user.id, "user_blocked", "user", target, NULL);
 }

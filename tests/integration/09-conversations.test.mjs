@@ -233,7 +233,10 @@ describe('private conversations', () => {
     const c = await connect(srv, C.cookie);
     const blk = await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: A.user.id } });
     assert.equal(blk.status, 201, blk.text);
-    assert.equal((await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: A.user.id } })).status, 200);
+    await advanceClock(srv, 60_000);
+    const again = await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: A.user.id } });
+    assert.equal(again.status, 200);
+    assert.equal(again.json.since, blk.json.since, 'blocked since the first time');
     assert.deepEqual((await api(srv, '/api/v1/blocks', { cookie: B.cookie })).json.blocks.map((x) => x.user.id), [A.user.id]);
 
     const hidden = await dm(a, conv, 'while-blocked', 'You will not see this, B.');
@@ -260,6 +263,16 @@ describe('private conversations', () => {
     // refusals: yourself, someone you never met here
     assert.equal((await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: B.user.id } })).status, 400);
     assert.equal((await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: X.user.id } })).status, 404);
+    // nor the group's facilitator: help must always be able to reach a member
+    const fac = await api(srv, '/api/v1/blocks', { cookie: B.cookie, body: { user: F.user.id } });
+    assert.equal(fac.status, 403);
+    assert.equal(fac.json.error.code, 'cannot_block_staff');
+    assert.deepEqual((await api(srv, '/api/v1/blocks', { cookie: B.cookie })).json.blocks, []);
+    // …and the conversation says who is staff, so the client offers no Block for them
+    const withF = await api(srv, '/api/v1/conversations', { cookie: B.cookie, body: { participants: [F.user.id] } });
+    assert.equal(withF.status, 201, withF.text);
+    assert.deepEqual(withF.json.participants.map((p) => [p.id, p.staff]).sort(),
+      [[B.user.id, false], [F.user.id, true]].sort());
     await a.close(); await b.close(); await c.close();
   });
 

@@ -187,10 +187,12 @@ export default async function conversation({ params, session, navigate, announce
   }
 
   // ---- people ----
+  // facilitators and managers cannot be blocked (help must always reach a member);
+  // they can still be reported
   const peopleActions = h('ul', { class: 'plain-list people-actions' }, ...others.map((p) => h('li', null,
-    avatar(p), ' ', p.name, ' ',
-    h('button', { type: 'button', class: 'btn btn-small btn-quiet', on: { click: () => block(p) } },
-      'Block', h('span', { class: 'visually-hidden' }, ` ${p.name}`)), ' ',
+    avatar(p), ' ', p.name, p.staff ? h('span', { class: 'note' }, ' (staff)') : null, ' ',
+    p.staff ? null : [h('button', { type: 'button', class: 'btn btn-small btn-quiet', on: { click: () => block(p) } },
+      'Block', h('span', { class: 'visually-hidden' }, ` ${p.name}`)), ' '],
     h('button', { type: 'button', class: 'btn btn-small btn-quiet',
       on: { click: () => reportDialog({ about: 'user', user: p.id }, p.name) } },
     'Report', h('span', { class: 'visually-hidden' }, ` ${p.name}`)))));
