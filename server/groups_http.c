@@ -716,7 +716,7 @@ static int end_fn(struct store_tx *tx, void *arg)
 		return rc;
 	if (access != GROUP_FACILITATOR && !is_manager(req))
 		return http_job_fail(req, 403, "not_allowed",
-				     "Only the group's facilitators can end a membership.");
+				     "Only the group's facilitators and managers can end a membership.");
 	return end_and_refill(tx, req, gid, uid, "ended_by_facilitator");
 }
 
@@ -858,7 +858,7 @@ static int ext_grant_fn(struct store_tx *tx, void *arg)
 		return rc;
 	if (access != GROUP_FACILITATOR && !is_manager(req))
 		return http_job_fail(req, 403, "not_allowed",
-				     "Only the group's facilitators can grant an extension.");
+				     "Only the group's facilitators and managers can grant an extension.");
 	rc = groups_grant_extension(tx, gid, req->user.id, clock_now_ms(), &why);
 	if (rc)
 		return groups__job_fail(req, &why, rc);
