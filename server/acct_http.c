@@ -1,6 +1,7 @@
 /*
  * acct_http.c — the accounts routes and the authentication hook:
- * register, log in/out, profile, password, erasure, roles and avatars.
+ * register, log in/out, profile, password, erasure, roles, avatars and
+ * the directory of staff accounts.
  *
  * Password work (hashing, verifying) never runs on the loop: each such
  * route is a chain  store job → thread-pool hash → store job, with the
@@ -960,6 +961,76 @@ static void route_get_avatar(struct http_req *req)
 	http_run(req, get_avatar_fn, avatar_loaded);
 }
 
+/* ---- staff directory ---- */
+
+/* A charity has a handful of staff; the cap only keeps the answer bounded. */
+#define STAFF_MAX 1000
+
+/*
+ * GET /api/v1/staff: the accounts a manager may name as a group's
+ * facilitators (role facilitator or manager, not erased), ordered by
+ * display name, each with the groups it facilitates now. Names and roles
+ * only: no e-mail, nor any other personal data.
+ */
+static int staff_fn(struct store_tx *tx, void *arg)
+{
+	struct http_req *req = arg;
+	sqlite3_stmt *st = store_stmt(
+	    tx, "SELECT u.id, u.username, u.display_name, u.role, f.group_id FROM users u"
+		" LEFT JOIN group_facilitators f ON f.user_id = u.id"
+		" WHERE u.erased_at IS NULL AND u.role IN ('facilitator', 'manager')"
+		" ORDER BY u.display_name COLLATE NOCASE, u.id, f.group_id");
+	json_t *staff, *groups = NULL; /* groups: borrowed from the last account's object */
+	int64_t last = 0;
+	int n = 0, src;
+
+	if (!st)
+		return STORE_EIO;
+	staff = json_array();
+	/* one row per (account, group): the rows of an account are adjacent */
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id != last) {
+			json_t *o;
+
+			if (n == STAFF_MAX)
+				break;
+			groups = json_array();
+			o = json_pack("{s:I,s:s,s:s?,s:s,s:o}", "id", (json_int_t)id, "username",
+				      (const char *)sqlite3_column_text(st, 1), "name",
+				      (const char *)sqlite3_column_text(st, 2), "role",
+				      (const char *)sqlite3_column_text(st, 3), "groups",
+				      groups); /* takes groups, even on failure */
+			if (!o || json_array_append_new(staff, o)) {
+				sqlite3_reset(st);
+				json_decref(staff);
+				return STORE_EIO;
+			}
+			last = id;
+			n++;
+		}
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			json_array_append_new(groups, json_integer(sqlite3_column_int64(st, 4)));
+	}
+	sqlite3_reset(st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		json_decref(staff);
+		return store_check(tx, src, "staff");
+	}
+	req->out = json_pack("{s:o}", "staff", staff);
+	return req->out ? 0 : STORE_EIO;
+}
+
+static void route_staff(struct http_req *req)
+{
+	if (req->user.role != ACCT_MANAGER) {
+		http_error(req, 403, "not_allowed", "Only a manager can see the list of staff.");
+		return;
+	}
+	http_run(req, staff_fn, NULL);
+}
+
 static const struct http_route routes[] = {
 	{HTTP_POST, "/api/v1/register", route_register, 0},
 	{HTTP_POST, "/api/v1/login", route_login, 0},
@@ -972,6 +1043,7 @@ static const struct http_route routes[] = {
 	{HTTP_DELETE, "/api/v1/me/avatar", route_delete_avatar, HTTP_ROUTE_AUTH},
 	{HTTP_GET, "/api/v1/users/{id}/avatar", route_get_avatar, HTTP_ROUTE_AUTH},
 	{HTTP_PUT, "/api/v1/users/{id}/role", route_role, HTTP_ROUTE_AUTH},
+	{HTTP_GET, "/api/v1/staff", route_staff, HTTP_ROUTE_AUTH},
 };
 
 /* Rights changed: the cache must stop admitting what ended. */

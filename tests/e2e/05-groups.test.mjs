@@ -8,7 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   SKIP, DESKTOP, PHONE, launchBrowser, startWebServer, withPeople, openAs, makeGroup, addMember,
-  newUser, api, waitForText, waitForPath, screenshot, assertLayout, until,
+  newUser, api, waitForText, waitForPath, screenshot, assertLayout, until, cliUser,
 } from './helper.mjs';
 
 const QUESTIONS = ['What brings you to the group?', 'Is there anything we should know?'];
@@ -129,9 +129,15 @@ describe('groups and applications', { skip: SKIP }, () => {
       });
     });
 
-  test('the manager sets up a group and changes it; its facilitator is named', async (t) => {
+  test('the manager sets up a group, choosing its facilitator by name, and changes it; the facilitator sees it', async (t) => {
     const g = await makeGroup(srv, { members: 0 });
-    await withPeople(t, browser, srv, [{ creds: g.manager.creds, name: 'manager' }], async ([m]) => {
+    const fac = await cliUser(srv, 'facilitator');
+    // a checkbox's name: the display name, then the username
+    const boxName = (who) => ({ name: `${who.creds.display_name} (${who.creds.username})`, exact: true });
+    await withPeople(t, browser, srv, [
+      { creds: g.manager.creds, name: 'manager' },
+      { creds: fac.creds, name: 'facilitator' },
+    ], async ([m, f]) => {
       const page = m.page;
       await page.goto('/manage');
       await page.getByRole('link', { name: 'Set up a new group' }).click();
@@ -145,19 +151,36 @@ describe('groups and applications', { skip: SKIP }, () => {
       await page.getByLabel('Start time').fill('18:30');
       await page.getByLabel('First day of the cycle').fill('2030-03-07');
       await page.getByLabel('Screening questions').fill('Who do you care for?\nWhat would help you most?');
-      await page.getByLabel('Facilitators’ account numbers').fill('not a number');
-      await page.getByRole('button', { name: 'Set up the group' }).click();
-      await waitForText(page.locator('form [role="alert"]'), /account numbers/);
-      await page.getByLabel('Facilitators’ account numbers').fill(String(g.facilitator.user.id));
+      // facilitators are ticked by name; each shows the groups they already run
+      const choose = page.getByRole('group', { name: /^Facilitators/ });
+      const newBox = choose.getByRole('checkbox', boxName(fac));
+      assert.equal(await newBox.isChecked(), false);
+      // (a `has` locator is looked for inside each .check)
+      const entry = (who) => choose.locator('.check').filter({ has: page.getByRole('checkbox', boxName(who)) });
+      await waitForText(entry(fac), /Facilitates no group yet/);
+      await waitForText(entry(g.facilitator), new RegExp(`Facilitates: ${g.group.name}\\.`));
+      assert.equal(await choose.getByRole('checkbox', boxName(g.manager)).count(), 0,
+        'managers who run no group are not offered');
+      await newBox.check();
+      await assertLayout(page, 'set up a group');
       await page.getByRole('button', { name: 'Set up the group' }).click();
       await waitForPath(page, '/manage');
       await waitForText(page.locator('#status'), /“Thursday carers” is set up/);
       const item = page.locator('li').filter({ hasText: 'Thursday carers' });
       await waitForText(item, /Thursdays at 18:30 \(Europe\/London\).*6 of 6 seats free/s);
-      await waitForText(item, new RegExp(`Facilitators: ${g.facilitator.creds.display_name}`));
+      await waitForText(item.locator('p', { hasText: 'Facilitators:' }),
+        new RegExp(`^Facilitators: ${fac.creds.display_name}$`));
       await item.getByRole('link', { name: /Change the group/ }).click();
       await page.getByRole('heading', { name: 'Change Thursday carers', level: 1 }).waitFor();
       assert.equal(await page.getByLabel('Screening questions').inputValue(), 'Who do you care for?\nWhat would help you most?');
+      const edit = page.getByRole('group', { name: /^Facilitators/ });
+      assert.equal(await edit.getByRole('checkbox', boxName(fac)).isChecked(), true, 'the current facilitator is ticked');
+      // a second facilitator, ticked from the keyboard
+      const second = edit.getByRole('checkbox', boxName(g.facilitator));
+      assert.equal(await second.isChecked(), false);
+      await second.focus();
+      await page.keyboard.press('Space');
+      assert.equal(await second.isChecked(), true);
       await page.getByLabel('Seats').fill('7');
       await page.getByRole('button', { name: 'Save the changes' }).click();
       await waitForText(page.locator('#status'), /has been saved/);
@@ -165,7 +188,12 @@ describe('groups and applications', { skip: SKIP }, () => {
       const made = list.json.groups.find((x) => x.name === 'Thursday carers');
       assert.equal(made.capacity, 7);
       assert.equal(made.category, 'caregiver');
-      assert.deepEqual(made.facilitators.map((f) => f.id), [g.facilitator.user.id]);
+      assert.deepEqual(made.facilitators.map((x) => x.id),
+        [fac.user.id, g.facilitator.user.id].sort((a, b) => a - b));
+
+      // the facilitator finds the new group on their dashboard
+      await f.page.goto('/dashboard');
+      await f.page.getByRole('heading', { name: 'Thursday carers', level: 2 }).waitFor();
     });
   });
 

@@ -2,15 +2,100 @@
 // category, description, size, the weekly slot in the group's time zone,
 // the cycle, screening questions and facilitators.
 //
-// The API has no directory of facilitator accounts, so facilitators are
-// given by their account numbers (each facilitator sees theirs on their
-// profile page); the group's current facilitators are named.
+// Facilitators are ticked by name from the staff directory (GET
+// /api/v1/staff): every account with the facilitator role, and anyone who
+// facilitates this group now (a manager, or someone whose role was taken
+// away since), so that saving never drops a facilitator the manager did
+// not see.
 
-import { h } from '../dom.js';
+import { h, uid, setText } from '../dom.js';
 import { api } from '../api.js';
 import { page, notFoundView, note } from '../ui/common.js';
 import { textField, selectField, checkField, createForm } from '../ui/form.js';
 import { CATEGORY_NAMES, WEEKDAYS } from '../ui/format.js';
+
+const FACILITATORS_MAX = 8;
+
+/**
+ * The facilitators as checkboxes in a fieldset, one per person, for
+ * createForm (the same shape as ui/form.js's fields). people: [{id, name,
+ * username, hint}]; ticked: a Set of ids. Its value is the ticked ids.
+ * With nobody to choose, it says how to make a facilitator account.
+ */
+function facilitatorsField(people, ticked) {
+  const id = uid('f-facilitators');
+  const f = { name: 'facilitators', hintId: id + '-hint', errorId: id + '-error' };
+  f.radios = people.map((p, i) => h('input', { type: 'checkbox', id: `${id}-${i}`,
+    value: String(p.id), checked: ticked.has(p.id),
+    'aria-describedby': p.hint ? `${id}-${i}-hint` : undefined }));
+  const boxes = people.map((p, i) => h('div', { class: 'check' }, f.radios[i],
+    h('label', { for: `${id}-${i}` }, p.name,
+      p.username ? h('span', { class: 'username' }, ` (${p.username})`) : null),
+    p.hint ? h('p', { class: 'hint', id: `${id}-${i}-hint` }, p.hint) : null));
+  const none = !people.some((p) => p.role === 'facilitator');
+  f.error = h('p', { class: 'field-error', id: f.errorId, hidden: true });
+  f.wrap = h('fieldset', { class: 'field fieldset', tabindex: people.length ? undefined : '-1' },
+    h('legend', null, 'Facilitators', h('span', { class: 'optional' }, ' (optional)')),
+    h('p', { class: 'hint', id: f.hintId }, none
+      ? ['There are no facilitator accounts yet. To make one, the facilitator first registers ',
+        'on Hearth like anyone else; then whoever runs the Hearth server gives that account ',
+        'the facilitator role with the command ', h('code', null, 'hearth user role USERNAME facilitator'),
+        ' (USERNAME is the name they sign in with). You can set up the group now and choose ',
+        'its facilitators here later.']
+      : `Tick each person who will run this group’s sessions, at most ${FACILITATORS_MAX}.`),
+    ...boxes, f.error);
+  // errors are described on the group, and focus goes to its first box (or to it)
+  f.describeOn = f.wrap;
+  f.input = f.radios[0] || f.wrap;
+  Object.defineProperty(f, 'value', {
+    get: () => f.radios.filter((b) => b.checked).map((b) => Number(b.value)),
+  });
+  f.check = () => null;
+  f.setError = (message) => {
+    setText(f.error, message);
+    f.error.hidden = false;
+    f.errorShown = true;
+    for (const b of f.radios) b.setAttribute('aria-invalid', 'true');
+    f.wrap.classList.add('has-error');
+    f.wrap.setAttribute('aria-describedby', `${f.hintId} ${f.errorId}`);
+  };
+  f.clearError = () => {
+    setText(f.error, '');
+    f.error.hidden = true;
+    f.errorShown = false;
+    for (const b of f.radios) b.removeAttribute('aria-invalid');
+    f.wrap.classList.remove('has-error');
+    f.wrap.setAttribute('aria-describedby', f.hintId);
+  };
+  f.clearError();
+  return f;
+}
+
+/**
+ * Whom the form offers as facilitators: the facilitator accounts, then
+ * anyone else facilitating group g now; each with the (other) groups they
+ * facilitate, by name.
+ */
+function facilitatorChoices(staff, groupNames, g) {
+  const current = new Set(((g && g.facilitators) || []).map((f) => f.id));
+  const groupsOf = (s) => {
+    const names = s.groups.filter((id) => !g || id !== g.id).map((id) => groupNames.get(id))
+      .filter(Boolean);
+    if (names.length) return `${g ? 'Also facilitates' : 'Facilitates'}: ${names.join(', ')}.`;
+    return g ? 'Facilitates no other group.' : 'Facilitates no group yet.';
+  };
+  const people = staff.filter((s) => s.role === 'facilitator' || current.has(s.id))
+    .map((s) => ({ id: s.id, name: s.name, username: s.username, role: s.role,
+      hint: (s.role === 'manager' ? 'Manager. ' : '') + groupsOf(s) }));
+  const listed = new Set(people.map((p) => p.id));
+  for (const f of (g && g.facilitators) || []) {
+    if (!listed.has(f.id)) {
+      people.push({ id: f.id, name: f.name, role: null,
+        hint: 'This account no longer has the facilitator role: untick it to save the group.' });
+    }
+  }
+  return { people, ticked: current };
+}
 
 function zones() {
   try {
@@ -31,6 +116,10 @@ export default async function groupEdit({ params, navigate }) {
       throw e;
     }
   }
+  const [{ staff }, { groups: all }] = await Promise.all([api.get('/api/v1/staff'),
+    // names of the groups people already facilitate: a help, not a need
+    api.get('/api/v1/groups').catch(() => ({ groups: [] }))]);
+  const choices = facilitatorChoices(staff, new Map(all.map((x) => [x.id, x.name])), g);
   const v = (k, d) => (g && g[k] !== undefined && g[k] !== null ? g[k] : d);
   const c = (k, d) => (g && g.cycle && g.cycle[k] !== undefined ? g.cycle[k] : d);
 
@@ -67,24 +156,16 @@ export default async function groupEdit({ params, navigate }) {
   const questions = textField({ name: 'screening_questions', label: 'Screening questions', multiline: true,
     rows: 4, optional: true, value: (v('screening_questions', []) || []).join('\n'),
     hint: 'One question per line; up to 20. Applicants answer each one.' });
-  const facilitators = textField({ name: 'facilitators', label: 'Facilitators’ account numbers',
-    optional: true, value: (v('facilitators', []) || []).map((f) => f.id).join(', '),
-    hint: 'Separated by commas. Each facilitator finds theirs on their profile page; each ' +
-      'must be a facilitator or manager account.' +
-      (g && g.facilitators.length ? ` Now: ${g.facilitators.map((f) => `${f.name} (${f.id})`).join(', ')}.` : '') });
+  const facilitators = facilitatorsField(choices.people, choices.ticked);
 
   const fields = [name, category, description, capacity, timezone, weekday, start, duration,
     cycleStart, cycleWeeks, intake, hiatus, extension, checkins, questions, facilitators];
   const form = createForm({
     label: creating ? 'Set up a group' : 'Change the group', fields,
     submit: creating ? 'Set up the group' : 'Save the changes',
-    validate: (x) => {
-      const ids = x.facilitators.split(/[\s,]+/).filter(Boolean);
-      if (ids.some((i) => !/^[1-9][0-9]{0,15}$/.test(i))) {
-        return { facilitators: 'Please give account numbers, separated by commas.' };
-      }
-      return null;
-    },
+    validate: (x) => (x.facilitators.length > FACILITATORS_MAX
+      ? { facilitators: `A group can have at most ${FACILITATORS_MAX} facilitators. Please untick some.` }
+      : null),
     errorField: { bad_schedule: 'cycle_start', bad_facilitator: 'facilitators', missing_field: 'name' },
     async onSubmit(x) {
       const body = {
@@ -95,7 +176,7 @@ export default async function groupEdit({ params, navigate }) {
         intake_close_weeks: Number(x.intake_close_weeks), hiatus_weeks: Number(x.hiatus_weeks),
         extension_allowed: x.extension_allowed, checkins_enabled: x.checkins_enabled,
         screening_questions: x.screening_questions.split('\n').map((q) => q.trim()).filter(Boolean),
-        facilitators: x.facilitators.split(/[\s,]+/).filter(Boolean).map(Number),
+        facilitators: x.facilitators,
       };
       const saved = creating ? await api.post('/api/v1/groups', body)
         : await api.patch(`/api/v1/groups/${g.id}`, body);

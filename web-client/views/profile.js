@@ -193,7 +193,6 @@ export default async function profile(ctx) {
     h('dl', { class: 'facts' },
       h('dt', null, 'Username'), h('dd', null, me.username),
       h('dt', null, 'Role'), h('dd', null, ROLE_NAMES[me.role] || me.role),
-      me.role !== 'member' ? [h('dt', null, 'Account number'), h('dd', null, String(me.id))] : null,
       h('dt', null, 'Member since'), h('dd', null, since)),
     section('p-about', 'About you', details.form),
     section('p-picture', 'Your picture', pictureBox, picture.form),
