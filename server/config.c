@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -31,6 +32,10 @@ static const struct key keys[] = {
 	{"server", "web_root", K_STR, OFF(web_root), 0, 0, "folder of the web client's files"},
 	{"server", "origins", K_STR, OFF(origins), 0, 0,
 	 "comma-separated allowed Origins (default: from listen)"},
+	{"server", "trusted_proxies", K_STR, OFF(trusted_proxies), 0, 0,
+	 "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed"},
+	{"server", "metrics_token_file", K_OPTSTR, OFF(metrics_token_file), 0, 0,
+	 "file holding a bearer token for /metrics (unset: /metrics answers this machine only)"},
 	{"server", "max_body", K_INT, OFF(max_body), 1024, 64 << 20, "largest request body, bytes"},
 	{"server", "max_conns_per_ip", K_INT, OFF(max_conns_per_ip), 1, 100000,
 	 "open connections allowed from one address"},
@@ -115,6 +120,8 @@ void config_defaults(struct config *c)
 	c->listen_port = 8080;
 	c->data_dir = xstrdup("./var");
 	c->web_root = xstrdup(HEARTH_WEB_ROOT);
+	c->metrics_token_file = xstrdup("");
+	c->trusted_proxies = xstrdup("");
 	c->origins = xstrdup("");
 	c->max_body = 1 << 20;
 	c->max_conns_per_ip = 64;
@@ -166,6 +173,8 @@ void config_free(struct config *c)
 	free(c->listen_addr);
 	free(c->data_dir);
 	free(c->web_root);
+	free(c->metrics_token_file);
+	free(c->trusted_proxies);
 	free(c->origins);
 	free(c->synchronous);
 	free(c->log_level);
@@ -380,6 +389,29 @@ int config_flag_is_switch(const char *flag)
 	return 0;
 }
 
+/* Each entry of [server] trusted_proxies must be a numeric IPv4 or IPv6 address. */
+static int proxies_check(const char *list, char *err, size_t errlen)
+{
+	char *copy = xstrdup(list), *save = NULL, addr[16];
+	int n = 0, rc = 0;
+
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		if (++n > CONFIG_PROXIES_MAX) {
+			snprintf(err, errlen, "[server] trusted_proxies: at most %d addresses",
+				 CONFIG_PROXIES_MAX);
+			rc = -1;
+			break;
+		}
+		if (inet_pton(AF_INET, t, addr) != 1 && inet_pton(AF_INET6, t, addr) != 1) {
+			snprintf(err, errlen, "[server] trusted_proxies: %.64s is not an IP address", t);
+			rc = -1;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 int config_check(const struct config *c, char *err, size_t errlen)
 {
 	if (c->scrypt_ln < 17 && !c->testing) {
@@ -411,6 +443,8 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "[mail] smtp_password_file needs smtp_user");
 		return -1;
 	}
+	if (proxies_check(c->trusted_proxies, err, errlen))
+		return -1;
 	return 0;
 }
 

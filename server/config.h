@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define CONFIG_PROXIES_MAX 16 /* [server] trusted_proxies entries at most */
+
 struct config {
 	/* [server] */
 	char *listen_addr; /* "127.0.0.1" */
@@ -23,6 +25,8 @@ struct config {
 	char *data_dir;    /* "./var" */
 	char *web_root;    /* static files for / */
 	char *origins;     /* comma list; empty: derived from listen */
+	char *metrics_token_file; /* "": /metrics for loopback clients only */
+	char *trusted_proxies;    /* comma list of proxy addresses; "": none */
 	int64_t max_body;  /* bytes of a request body */
 	int max_conns_per_ip;
 	int testing;       /* enables test-only controls (clock) */

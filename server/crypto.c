@@ -753,3 +753,47 @@ done:
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
+
+/* ---- secrets in files ---- */
+
+char *crypto_secret_read(const char *path, const char *what, size_t max, char *err,
+			 size_t errlen)
+{
+	char *buf = xmalloc(max + 2), *out = NULL;
+	struct stat st;
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f || fstat(fileno(f), &st)) {
+		snprintf(err, errlen, "%s %s: cannot open the file", what, path);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(err, errlen,
+			 "%s %s: must be a file readable only by its owner (chmod 600)", what,
+			 path);
+		goto done;
+	}
+	n = fread(buf, 1, max + 1, f);
+	buf[n] = '\0';
+	n = strcspn(buf, "\r\n");
+	if (n == 0 || n > max) {
+		snprintf(err, errlen, "%s %s: empty or longer than %zu bytes", what, path, max);
+		goto done;
+	}
+	out = xstrndup(buf, n);
+done:
+	OPENSSL_cleanse(buf, max + 2);
+	free(buf);
+	if (f)
+		fclose(f);
+	return out;
+}
+
+void crypto_secret_free(char *secret)
+{
+	if (!secret)
+		return;
+	OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+}

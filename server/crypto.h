@@ -113,6 +113,16 @@ void crypto_random_hex(size_t nbytes, char *out);
 /* Lower-case hex SHA-256 of len bytes. */
 void crypto_sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * Read a secret from the first line of a file that only its owner may
+ * read (mode 0600 or stricter), at most max bytes. Returns it (owned; wipe
+ * with crypto_secret_free), or NULL with err naming `what` and the path.
+ */
+char *crypto_secret_read(const char *path, const char *what, size_t max, char *err,
+			 size_t errlen);
+/* Wipe and free a secret from crypto_secret_read (NULL is fine). */
+void crypto_secret_free(char *secret);
+
 /* ---- field encryption --------------------------------------------------- */
 
 #define CRYPTO_FIELDKEY_BYTES 32

@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "backup_sched.h"
 #include "clock.h"
+#include "crypto.h"
 #include "hearth_build.h"
 #include "log.h"
 #include "server.h"
@@ -143,7 +144,7 @@ static struct http_req *req_new(struct server *srv, struct lws *wsi, const char 
 	}
 	if (lws_hdr_copy(wsi, req->origin, sizeof req->origin, WSI_TOKEN_ORIGIN) < 0)
 		req->origin[0] = '\0';
-	lws_get_peer_simple(wsi, req->ip, sizeof req->ip);
+	server_client_ip(srv, wsi, req->ip, sizeof req->ip);
 	req->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, 8192);
 	req->user_agent = copy_header(wsi, WSI_TOKEN_HTTP_USER_AGENT, 512);
 	req->tls = lws_is_ssl(wsi);
@@ -688,10 +689,42 @@ static void route_healthz(struct http_req *req)
 				  (json_int_t)ss.schema_version));
 }
 
+/*
+ * /metrics carries no personal data, but its live figures tell when groups
+ * meet. Without [server] metrics_token_file it answers this machine only
+ * (a Prometheus or agent beside Hearth); with one, anyone presenting the
+ * token as a bearer credential, from anywhere.
+ */
+static int metrics_refused(struct http_req *req)
+{
+	char auth[300];
+	const char *tok = req->srv->metrics_token;
+	size_t n;
+
+	if (!tok) {
+		if (ip_is_loopback(req->ip))
+			return 0;
+		http_error(req, 403, "not_allowed",
+			   "Metrics are served to this machine only; set [server] "
+			   "metrics_token_file to read them from elsewhere.");
+		return 1;
+	}
+	n = strlen(tok);
+	if (lws_hdr_copy(req->wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) >= 0 &&
+	    !strncmp(auth, "Bearer ", 7) && strlen(auth + 7) == n &&
+	    ct_equal(auth + 7, tok, n))
+		return 0;
+	http_add_header(req, "WWW-Authenticate", "Bearer realm=\"hearth-metrics\"");
+	http_error(req, 401, "bad_token", "Metrics need the bearer token from metrics_token_file.");
+	return 1;
+}
+
 static void route_metrics(struct http_req *req)
 {
 	struct buf b;
 
+	if (metrics_refused(req))
+		return;
 	buf_init(&b, 0);
 	metrics_render(&req->srv->metrics, req->srv->store, clock_mono_ms() - req->srv->started_ms,
 		       &b);
@@ -725,7 +758,20 @@ static const struct http_route core_routes[] = {
 	{HTTP_POST, "/api/v1/test/clock", route_test_clock, HTTP_ROUTE_TESTING},
 };
 
-void http_core_routes(void)
+void http_core_free(struct server *srv)
 {
+	crypto_secret_free(srv->metrics_token);
+	srv->metrics_token = NULL;
+}
+
+int http_core_init(struct server *srv, char *err, size_t errlen)
+{
+	const char *path = srv->cfg.metrics_token_file;
+
+	if (path && *path &&
+	    !(srv->metrics_token = crypto_secret_read(path, "[server] metrics_token_file", 256,
+							err, errlen)))
+		return -1;
 	http_routes_add(core_routes, ARRAY_LEN(core_routes));
+	return 0;
 }

@@ -159,8 +159,14 @@ void http_routes_add(const struct http_route *routes, size_t n);
 /* Forget every table (at shutdown). */
 void http_routes_clear(void);
 
-/* Called once by server.c: the core routes (/healthz, /metrics, test controls). */
-void http_core_routes(void);
+/*
+ * Called once at start: the core routes (/healthz, /metrics, test
+ * controls), and the /metrics token from [server] metrics_token_file if
+ * one is set. 0, or -1 with err.
+ */
+int http_core_init(struct server *srv, char *err, size_t errlen);
+/* Wipe the metrics token (at shutdown). */
+void http_core_free(struct server *srv);
 
 
 #endif

@@ -16,7 +16,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "acct.h"
 #include "clock.h"
+#include "crypto.h"
 #include "http.h"
 #include "log.h"
 #include "mail_msg.h"
@@ -681,43 +681,6 @@ static const struct http_route routes[] = {
 /* ---- start and stop ----------------------------------------------------- */
 
 /* The SMTP password: first line of a file only we can read. */
-static int read_password(const char *path, char *err, size_t errlen)
-{
-	char buf[PASSWORD_MAX + 2];
-	struct stat st;
-	size_t n;
-	FILE *f = fopen(path, "re");
-
-	if (!f || fstat(fileno(f), &st)) {
-		snprintf(err, errlen, "[mail] smtp_password_file %s: cannot open the file", path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		snprintf(err, errlen,
-			 "[mail] smtp_password_file %s: must be a file readable only by its owner "
-			 "(chmod 600)",
-			 path);
-		goto fail;
-	}
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	n = strcspn(buf, "\r\n");
-	if (n == 0 || n > PASSWORD_MAX) {
-		snprintf(err, errlen, "[mail] smtp_password_file %s: empty or longer than %d bytes",
-			 path, PASSWORD_MAX);
-		goto fail;
-	}
-	M.password = xstrndup(buf, n);
-	OPENSSL_cleanse(buf, sizeof buf);
-	fclose(f);
-	return 0;
-fail:
-	OPENSSL_cleanse(buf, sizeof buf);
-	if (f)
-		fclose(f);
-	return -1;
-}
-
 static int prepare_spool(const char *data_dir, char *err, size_t errlen)
 {
 	int rc;
@@ -751,7 +714,9 @@ int mail_init(struct server *srv, char *err, size_t errlen)
 	}
 	M.smtp = cfg->mail_smtp_url[0] != '\0';
 	if (M.smtp && cfg->mail_smtp_password_file[0] &&
-	    read_password(cfg->mail_smtp_password_file, err, errlen))
+	    !(M.password = crypto_secret_read(cfg->mail_smtp_password_file,
+					      "[mail] smtp_password_file", PASSWORD_MAX, err,
+					      errlen)))
 		return -1;
 	if (!M.smtp && prepare_spool(cfg->data_dir, err, errlen))
 		return -1;
@@ -767,10 +732,7 @@ int mail_init(struct server *srv, char *err, size_t errlen)
 void mail_free(struct server *srv)
 {
 	(void)srv;
-	if (M.password) {
-		OPENSSL_cleanse(M.password, strlen(M.password));
-		free(M.password);
-	}
+	crypto_secret_free(M.password);
 	free(M.spool_dir);
 	if (M.curl_inited)
 		curl_global_cleanup();

@@ -26,7 +26,8 @@ int routes_init(struct server *srv, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	http_core_routes();
+	if (http_core_init(srv, err, errlen))
+		return -1;
 	posting_init(srv);
 	/* -- module routes -- */
 	stats_init(srv);
@@ -89,6 +90,7 @@ void routes_shutdown(struct server *srv)
 
 void routes_free(struct server *srv)
 {
+	http_core_free(srv);
 	/* -- module free -- */
 	posting_free();
 	boards_free(srv);

@@ -11,6 +11,7 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libwebsockets.h>
@@ -49,6 +50,58 @@ static void split_origins(struct server *srv)
 	for (char *t = strtok_r(list, ", ", &save); t && n < 16; t = strtok_r(NULL, ", ", &save))
 		srv->origins[n++] = xstrdup(t);
 	free(list);
+}
+
+static void split_proxies(struct server *srv)
+{
+	char *list = xstrdup(srv->cfg.trusted_proxies), *save = NULL;
+	size_t n = 0;
+
+	srv->proxies = xcalloc(CONFIG_PROXIES_MAX + 1, sizeof *srv->proxies);
+	for (char *t = strtok_r(list, ", ", &save); t && n < CONFIG_PROXIES_MAX;
+	     t = strtok_r(NULL, ", ", &save))
+		srv->proxies[n++] = xstrdup(t);
+	free(list);
+}
+
+static int is_proxy(const struct server *srv, const char *ip)
+{
+	for (char **p = srv->proxies; p && *p; p++)
+		if (!strcmp(*p, ip))
+			return 1;
+	return 0;
+}
+
+void server_client_ip(const struct server *srv, struct lws *wsi, char *out, size_t outlen)
+{
+	char xff[1024], addr[16];
+	int n;
+
+	lws_get_peer_simple(wsi, out, outlen);
+	if (!is_proxy(srv, out))
+		return;
+	n = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR);
+	if (n <= 0)
+		return;
+	/* from the right: the addresses our own proxies appended */
+	while (n > 0) {
+		char *start, *end = xff + n;
+
+		while (end > xff && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = '\0';
+		start = strrchr(xff, ',');
+		n = start ? (int)(start - xff) : 0;
+		start = start ? start + 1 : xff;
+		while (*start == ' ' || *start == '\t')
+			start++;
+		if (inet_pton(AF_INET, start, addr) != 1 && inet_pton(AF_INET6, start, addr) != 1)
+			return; /* not an address: believe nothing further left */
+		if (!is_proxy(srv, start)) {
+			snprintf(out, outlen, "%s", start);
+			return;
+		}
+	}
 }
 
 int server_origin_allowed(const struct server *srv, const char *origin, size_t len)
@@ -228,6 +281,7 @@ int server_init(struct server *srv)
 		return 1;
 	}
 	split_origins(srv);
+	split_proxies(srv);
 
 	uv_signal_init(&srv->loop, &srv->sigint);
 	uv_signal_init(&srv->loop, &srv->sigterm);
@@ -342,6 +396,9 @@ void server_free(struct server *srv)
 	for (char **o = srv->origins; o && *o; o++)
 		free(*o);
 	free(srv->origins);
+	for (char **p = srv->proxies; p && *p; p++)
+		free(*p);
+	free(srv->proxies);
 	routes_free(srv);
 	http_routes_clear();
 	store_free(srv->store);

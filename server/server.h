@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "store.h"
 
+struct lws;
 struct lws_context;
 struct lws_vhost;
 struct assets;
@@ -32,7 +33,9 @@ struct server {
 	struct pool hash_pool; /* password hashing, [accounts] hash_concurrency at once */
 	int port;          /* the port actually listened on */
 	char **origins;    /* allowed Origin values, NULL-terminated */
+	char **proxies;    /* [server] trusted_proxies, NULL-terminated */
 	int64_t started_ms;
+	char *metrics_token; /* [server] metrics_token_file's secret, or NULL */
 
 	uv_signal_t sigint, sigterm;
 	uv_timer_t tick;   /* 1 Hz housekeeping; also watches shutdown progress */
@@ -52,6 +55,15 @@ int server_init(struct server *srv);
 int server_run(struct server *srv);
 /* Free what server_init made (after server_run returned). */
 void server_free(struct server *srv);
+
+/*
+ * The client's address: the peer's, or — when the peer is one of
+ * [server] trusted_proxies — the nearest address in X-Forwarded-For that
+ * is not itself a trusted proxy (a client can put anything at the left of
+ * that header; only what our proxies appended is believed). Per-address
+ * limits, log-in lockouts and audit rows use this.
+ */
+void server_client_ip(const struct server *srv, struct lws *wsi, char *out, size_t outlen);
 
 /* 1 when origin (len bytes) exactly equals one of the allowed Origins. */
 int server_origin_allowed(const struct server *srv, const char *origin, size_t len);

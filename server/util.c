@@ -264,3 +264,8 @@ int mkdir_p(const char *path, unsigned mode)
 		return -errno;
 	return 0;
 }
+
+int ip_is_loopback(const char *ip)
+{
+	return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") || !strncmp(ip, "::ffff:127.", 11);
+}

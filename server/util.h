@@ -61,6 +61,9 @@ size_t utf8_len(const char *s, size_t len);
 /* Parse a whole decimal integer in [min,max]; 0 on success, -1 otherwise. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* 1 when ip (a numeric address as lws_get_peer_simple writes it) is loopback. */
+int ip_is_loopback(const char *ip);
+
 /* mkdir -p with the given mode for the dirs it creates; 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

@@ -39,6 +39,7 @@ struct ws_pss {
 	struct sess *s;
 	char token_hash[65];
 	int64_t user_id, session_id;
+	char ip[64]; /* the client's address, as admitted */
 };
 
 static struct sess *all_head;
@@ -558,7 +559,8 @@ static int admit(struct server *srv, struct lws *wsi, struct ws_pss *pss)
 	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
 	    !server_origin_allowed(srv, origin, strlen(origin)))
 		return 0;
-	lws_get_peer_simple(wsi, ip, sizeof ip);
+	server_client_ip(srv, wsi, ip, sizeof ip);
+	memcpy(pss->ip, ip, sizeof pss->ip);
 	c = ip_find(ip, 0);
 	if (c && c->n >= srv->cfg.max_conns_per_ip) {
 		srv->metrics.conns_refused_per_ip++;
@@ -649,7 +651,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		s->user_id = pss->user_id;
 		s->auth_session_id = pss->session_id;
 		memcpy(s->token_hash, pss->token_hash, sizeof s->token_hash);
-		lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
+		memcpy(s->ip, pss->ip, sizeof s->ip);
 		ip_find(s->ip, 1)->n++;
 		s->next_all = all_head;
 		if (all_head)

@@ -2,7 +2,7 @@
 // shape, counts what it does, and stops cleanly.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, api, metric, runHearth, sql, tempDir } from './helper.mjs';
 
@@ -104,6 +104,40 @@ describe('a running server', () => {
     const after2xx = Number(/hearth_http_requests_total\{class="2xx"\} (\d+)/.exec(text)[1]);
     assert.ok(after2xx >= before2xx + 1, `${after2xx} vs ${before2xx}`);
     assert.ok(Number(/hearth_http_requests_total\{class="4xx"\} (\d+)/.exec(text)[1]) > 0);
+  });
+});
+
+describe('who may read /metrics', () => {
+  test('with a token file, only a request bearing the token; the file must be private', async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, 'metrics-token');
+    const token = 'k3Jd9-metrics-secret-0a1b2c';
+    writeFileSync(tokenFile, token + '\n', { mode: 0o644 });
+    try {
+      const r = runHearth(['serve', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'd'), '--metrics-token-file', tokenFile]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /metrics_token_file .*chmod 600/);
+      chmodSync(tokenFile, 0o600);
+      const srv = await startServer({ dataDir: path.join(dir, 'd'), args: ['--metrics-token-file', tokenFile] });
+      try {
+        for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${token}` },
+          { authorization: `Bearer ${token}x` }]) {
+          const no = await api(srv, '/metrics', { headers });
+          assert.equal(no.status, 401, JSON.stringify(headers));
+          assert.equal(no.json.error.code, 'bad_token');
+          assert.match(no.headers.get('www-authenticate'), /^Bearer/);
+          assert.doesNotMatch(no.text, /hearth_/);
+        }
+        const yes = await api(srv, '/metrics', { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(yes.status, 200);
+        assert.match(yes.text, /^hearth_ws_connections_open \d+$/m);
+        assert.ok(!srv.logs().includes(token), 'the token is never logged');
+      } finally {
+        await srv.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

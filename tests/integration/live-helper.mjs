@@ -6,10 +6,10 @@ import path from 'node:path';
 /**
  * Open /ws as the holder of `cookie`. Resolves once `welcome` arrived.
  * Every frame is kept in order; next(type, pred) waits for the first frame
- * after the reading position that matches. opts: {origin, protocols, ws: options for `ws`}.
+ * after the reading position that matches. opts: {origin, protocols, headers, ws: options for `ws`}.
  */
 export function connect(srv, cookie, opts = {}) {
-  const headers = {};
+  const headers = { ...opts.headers };
   if (cookie) headers.cookie = cookie;
   if (opts.origin !== null) headers.origin = opts.origin ?? srv.origin;
   const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws`, opts.protocols ?? 'hearth.v1', { headers, ...opts.ws });

@@ -476,6 +476,43 @@ static void write_file(const char *path, const void *data, size_t n, mode_t mode
 	assert_int_equal(close(fd), 0);
 }
 
+/* ---- secrets in files ------------------------------------------------------ */
+
+static void test_secret_read(void **state)
+{
+	char *path = case_path("secret"), err[512], *s;
+
+	(void)state;
+	write_file(path, "s3cret token\nsecond line\n", 25, 0600);
+	s = crypto_secret_read(path, "[x] y_file", 64, err, sizeof err);
+	assert_non_null(s);
+	assert_string_equal(s, "s3cret token"); /* the first line only */
+	crypto_secret_free(s);
+
+	write_file(path, "s3cret\n", 7, 0640); /* the group may read it: refused */
+	assert_null(crypto_secret_read(path, "[x] y_file", 64, err, sizeof err));
+	assert_non_null(strstr(err, "[x] y_file"));
+	assert_non_null(strstr(err, "chmod 600"));
+
+	write_file(path, "\n", 1, 0600); /* empty */
+	assert_null(crypto_secret_read(path, "[x] y_file", 64, err, sizeof err));
+	assert_non_null(strstr(err, "empty or longer than 64 bytes"));
+
+	write_file(path, "0123456789", 10, 0600); /* longer than max */
+	assert_null(crypto_secret_read(path, "[x] y_file", 9, err, sizeof err));
+	s = crypto_secret_read(path, "[x] y_file", 10, err, sizeof err);
+	assert_string_equal(s, "0123456789");
+	crypto_secret_free(s);
+
+	assert_null(crypto_secret_read(tmpdir, "[x] y_file", 64, err, sizeof err)); /* a folder */
+	free(path);
+	path = case_path("missing");
+	assert_null(crypto_secret_read(path, "[x] y_file", 64, err, sizeof err));
+	assert_non_null(strstr(err, "cannot open"));
+	free(path);
+	crypto_secret_free(NULL);
+}
+
 static int key_is_zero(const struct crypto_fieldkey *k)
 {
 	static const struct crypto_fieldkey zero;
@@ -858,6 +895,7 @@ int main(void)
 	    cmocka_unit_test(test_field_bound_to_cell),
 	    cmocka_unit_test(test_field_bad_arguments),
 	    cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_secret_read),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

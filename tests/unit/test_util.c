@@ -74,6 +74,20 @@ static void ct_equal_and_hex(void **state)
 	assert_string_equal(hex, "deadbeef");
 }
 
+static void loopback_addresses(void **state)
+{
+	(void)state;
+	assert_true(ip_is_loopback("127.0.0.1"));
+	assert_true(ip_is_loopback("127.8.9.10"));
+	assert_true(ip_is_loopback("::1"));
+	assert_true(ip_is_loopback("::ffff:127.0.0.1"));
+	assert_false(ip_is_loopback("10.0.0.1"));
+	assert_false(ip_is_loopback("1.127.0.0"));
+	assert_false(ip_is_loopback("::ffff:10.0.0.1"));
+	assert_false(ip_is_loopback("::11"));
+	assert_false(ip_is_loopback(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -81,6 +95,7 @@ int main(void)
 		cmocka_unit_test(utf8_table),
 		cmocka_unit_test(parse_int_bounds),
 		cmocka_unit_test(ct_equal_and_hex),
+		cmocka_unit_test(loopback_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
