@@ -533,7 +533,15 @@ int lj_checkin_fn(struct store_tx *tx, void *arg)
 	sqlite3_bind_int64(st, 5, clock_now_ms());
 	if ((rc = step_done(tx, st, "checkin")))
 		return rc;
-	return join_score(tx, j->session_id, j->user_id, &j->join_score);
+	if ((rc = join_score(tx, j->session_id, j->user_id, &j->join_score)))
+		return rc;
+	j->dropped = j->phase == PROTO_PHASE_CLOSE && j->join_score >= 0 &&
+		     j->join_score - j->score >= j->drop;
+	/* every alert is in the audit log (the alert history reads it back);
+	 * the scores themselves are health data and stay out of it */
+	return j->dropped ? audit_append(tx, j->user_id, "checkin_drop", "session", j->session_id,
+					 NULL)
+			  : 0;
 }
 
 int lj_stale_fn(struct store_tx *tx, void *arg)

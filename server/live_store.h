@@ -97,7 +97,9 @@ int lj_attend_fn(struct store_tx *tx, void *arg);
 struct lj_checkin {
 	int64_t session_id, user_id;
 	int phase, score; /* phase: 0 join, 1 close */
+	int drop;         /* [live] checkin_drop: a fall this big is an alert */
 	int join_score;   /* out: -1 if none */
+	int dropped;      /* out: the alert was raised (and audit-logged) */
 };
 int lj_checkin_fn(struct store_tx *tx, void *arg);
 

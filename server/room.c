@@ -931,8 +931,7 @@ static void checkin_done(int rc, void *arg)
 		o.checkin_score.phase = (enum proto_phase)c->j.phase;
 		o.checkin_score.score = c->j.score;
 		send_to(r, &o, is_facilitator, 0);
-		if (c->j.phase == PROTO_PHASE_CLOSE && c->j.join_score >= 0 &&
-		    c->j.join_score - c->j.score >= r->srv->cfg.checkin_drop)
+		if (c->j.dropped)
 			send_alert(r, PROTO_ALERT_CHECKIN_DROP, p, 0, NULL, 0);
 	}
 	room_maybe_free(r);
@@ -949,6 +948,7 @@ static void do_checkin(struct sess *s, struct room *r, const struct proto_frame 
 	c->j.user_id = s->user_id;
 	c->j.phase = f->checkin.phase;
 	c->j.score = f->checkin.score;
+	c->j.drop = r->srv->cfg.checkin_drop;
 	if (submit(r, s, lj_checkin_fn, checkin_done, c)) {
 		sess_error(s, PROTO_EOVERLOADED, f->ref, NULL);
 		free(c);

@@ -6,6 +6,7 @@
 #include <libwebsockets.h>
 
 #include "acct_http.h"
+#include "alerts_http.h"
 #include "audit_http.h"
 #include "conv.h"
 #include "backup_sched.h"
@@ -40,6 +41,7 @@ int routes_init(struct server *srv, char *err, size_t errlen)
 	if (groups_http_init(srv, err, errlen))
 		return -1;
 	audit_http_init(srv);
+	alerts_http_init(srv);
 	if (backup_sched_init(srv, err, errlen))
 		return -1;
 	if (mail_init(srv, err, errlen))

@@ -6,7 +6,8 @@
 // Also kept here, for the life of the page: the difference between the
 // server's clock and this one (from `welcome`), so countdowns and "doors
 // open" follow the server; and the alerts and board alerts facilitators
-// were sent while the page was open (the dashboard lists them).
+// were sent while the page was open (the dashboard puts them on top of the
+// history it loads from GET /api/v1/alerts).
 
 import { LiveSocket } from './socket.js';
 

@@ -3,32 +3,57 @@
 // boards: topics nobody has answered, members who have gone quiet, flagged
 // posts, posts held for approval, and people whose posting is paused.
 //
-// Alerts have no list in the API: those shown are the ones this page's
-// connection received since it was opened (live/shared.js).
+// Alerts: the history comes from GET /api/v1/alerts (newest first, "Load
+// older" pages back). Alerts this page's connection receives while it is open
+// (live/shared.js) go on top, unless the history already holds them.
 
 import { h, replace, insertServerRenderedHtml } from '../dom.js';
 import { api } from '../api.js';
-import { receivedAlerts, onAlert, liveSocket } from '../live/shared.js';
+import { receivedAlerts, onAlert, liveSocket, serverNow } from '../live/shared.js';
 import { page, card, badge, note, loadError, confirmDialog } from '../ui/common.js';
 import { fmtShort, ago, plural } from '../ui/format.js';
 
-function alertItem({ frame: f, at }) {
-  const who = f.user && f.user.name ? f.user.name : 'Someone';
-  let where = null;
+/** A live frame (from live/shared.js) in the shape of a history item of /api/v1/alerts. */
+function fromFrame({ frame: f, at }) {
   if (f.type === 'notification') {
-    where = h('a', { href: `/boards/posts/${f.post}` }, 'Go to the post');
-  } else if (f.session) {
-    where = h('a', { href: `/sessions/${f.session}` }, 'Go to the session');
-  } else if (f.conversation) {
+    return { kind: 'crisis', where: 'board', topic: f.topic, post: f.post, user: { id: f.user }, at };
+  }
+  return { kind: f.kind, where: f.conversation ? 'conversation' : 'session', session: f.session,
+    seq: f.seq, conversation: f.conversation, user: f.user || {}, text: f.text, at };
+}
+
+/**
+ * Do live alert a and history item b record the same alert? By their ids where
+ * the live frame has them (a session's seq, a board post); else (a
+ * conversation, a check-in drop) by the words when both have them, or by a
+ * time close enough. Each history item stands for one live alert at most.
+ */
+function sameAlert(a, b) {
+  if (a.kind !== b.kind || a.where !== b.where || (a.user && a.user.id) !== (b.user && b.user.id)) return false;
+  if (a.where === 'board') return a.post === b.post;
+  if (a.where === 'session' && a.kind === 'crisis') return a.session === b.session && a.seq === b.seq;
+  const near = Math.abs(a.at - b.at) < 2 * 60_000;
+  if (a.where === 'session') return a.session === b.session && near;
+  return a.conversation === b.conversation && (a.text && b.text ? a.text === b.text : near);
+}
+
+function alertItem(a, manager) {
+  const who = a.user && a.user.name ? a.user.name : 'Someone';
+  let where = null;
+  if (a.where === 'board') {
+    where = h('a', { href: `/boards/posts/${a.post}` }, 'Go to the post');
+  } else if (a.where === 'session' && a.session && !manager) {
+    where = h('a', { href: `/sessions/${a.session}` }, 'Go to the session');
+  } else if (a.where === 'conversation') {
     where = h('span', { class: 'note' }, 'In a private conversation.');
   }
-  return h('li', { class: 'alert-item' },
-    h('p', null, badge(f.kind === 'checkin_drop' ? 'Check-in drop' : 'Crisis phrase', 'danger'), ' ',
-      f.kind === 'checkin_drop' ? `${who}’s check-in score fell sharply.`
-        : `${who} wrote something that may need your attention${f.type === 'notification'
+  return h('li', { class: 'alert-item', tabindex: '-1' },
+    h('p', null, badge(a.kind === 'checkin_drop' ? 'Check-in drop' : 'Crisis phrase', 'danger'), ' ',
+      a.kind === 'checkin_drop' ? `${who}’s check-in score fell sharply.`
+        : `${who} wrote something that may need your attention${a.where === 'board'
           ? ' on a message board' : ''}.`,
-      h('span', { class: 'note' }, ` ${ago(at)}.`)),
-    f.text ? h('p', { class: 'pre-line alert-text' }, f.text) : null,
+      h('span', { class: 'note' }, ` ${a.group && a.group.name ? `${a.group.name} · ` : ''}${ago(a.at, serverNow())}.`)),
+    a.text ? h('p', { class: 'pre-line alert-text' }, a.text) : null,
     where ? h('p', null, where) : null);
 }
 
@@ -41,15 +66,67 @@ export default async function dashboard({ session, announce }) {
   const groupsBox = h('div');
   const siteBox = h('div');
 
-  function drawAlerts() {
-    const list = receivedAlerts();
+  // the alerts card: the history loaded so far, and the live ones on top
+  let history = [];
+  let nextBefore = null;
+  let historyError = null;
+
+  async function loadAlerts(before) {
+    // a page of ten keeps the rest of the dashboard in sight
+    const d = await api.get(`/api/v1/alerts?limit=10${before ? `&before_id=${before}` : ''}`);
+    const seen = new Set(history.map((a) => a.id));
+    history = before ? history.concat(d.alerts.filter((a) => !seen.has(a.id))) : d.alerts;
+    nextBefore = d.next_before_id;
+    historyError = null;
+  }
+
+  function mergedAlerts() {
+    const used = new Set();
+    const fresh = [];
+    for (const a of receivedAlerts().map(fromFrame).reverse()) { // oldest first
+      const known = history.find((b) => !used.has(b) && sameAlert(a, b));
+      if (known) used.add(known);
+      else fresh.push(a);
+    }
+    return [...fresh.reverse(), ...history];
+  }
+
+  async function loadOlder(ev) {
+    const button = ev.currentTarget;
+    const had = history.length;
+    button.disabled = true;
+    try {
+      await loadAlerts(nextBefore);
+    } catch (e) {
+      button.disabled = false;
+      announce(e.message, 'error');
+      return;
+    }
+    const first = history[had];
+    announce(first ? `${plural(history.length - had, 'older alert')} shown.` : 'There are no older alerts.');
+    drawAlerts(nextBefore !== null || !first ? 'more' : first);
+  }
+
+  /** focus: 'more' (the "Load older" button, or the last alert once it is gone), or an alert to move to. */
+  function drawAlerts(focus) {
+    const active = document.activeElement;
+    if (!focus && active && alertsBox.contains(active) && active.classList.contains('alert-more')) focus = 'more';
+    const list = mergedAlerts();
+    const items = new Map(list.map((a) => [a, alertItem(a, manager)]));
+    const more = nextBefore !== null ? h('button', { type: 'button', class: 'btn btn-small btn-quiet alert-more',
+      on: { click: loadOlder } }, 'Load older alerts') : null;
     replace(alertsBox,
       note('Alerts come when someone writes a crisis phrase, or when a check-in score drops ' +
-        'sharply. This list shows those that arrived while Hearth was open in this tab. ' +
-        'Every alert is also kept in the audit log, and alerts from the boards are e-mailed ' +
-        'to you when you are away.'),
-      list.length ? h('ul', { class: 'alert-list' }, ...list.map(alertItem))
-        : h('p', null, 'No alerts since you opened Hearth.'));
+        'sharply. ' + (manager ? 'You see every alert, without what was written. '
+        : 'You see those of the groups you facilitate. ') + 'Alerts from the boards are also ' +
+        'e-mailed to you when you are away.'),
+      historyError ? loadError(historyError) : null,
+      list.length ? h('ul', { class: 'alert-list' }, ...items.values())
+        : h('p', null, historyError ? 'No new alerts have come in since this page opened.'
+          : 'There have been no alerts.'),
+      more ? h('div', { class: 'actions actions-tight' }, more) : null);
+    if (focus === 'more') (more || [...items.values()].at(-1))?.focus();
+    else if (focus && items.has(focus)) items.get(focus).focus();
   }
 
   async function loadApps() {
@@ -172,6 +249,7 @@ export default async function dashboard({ session, announce }) {
   }
 
   await Promise.all([
+    loadAlerts().catch((e) => { historyError = e; }),
     loadApps().catch((e) => replace(appsBox, loadError(e))),
     reloadGroups().catch((e) => replace(groupsBox, loadError(e))),
   ]);
