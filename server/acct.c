@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "util.h"
 
@@ -239,6 +240,17 @@ int acct_set_role(struct store_tx *tx, int64_t id, int role)
 	managers_left = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return managers_left ? 0 : STORE_ECONFLICT;
+}
+
+int acct_change_role(struct store_tx *tx, int64_t actor, int64_t id, int role)
+{
+	char detail[64];
+	int rc = acct_set_role(tx, id, role);
+
+	if (rc)
+		return rc;
+	snprintf(detail, sizeof detail, "{\"to\":\"%s\"}", acct_role_name(role));
+	return audit_append(tx, actor, "role_change", "user", id, detail);
 }
 
 #define MAX_HOOKS 16

@@ -51,6 +51,15 @@ int acct_find(struct store_tx *tx, const char *username, int64_t *id, int *role,
 int acct_set_password_hash(struct store_tx *tx, int64_t id, const char *hash);
 /* Set a role; STORE_ECONFLICT when it would leave no manager. */
 int acct_set_role(struct store_tx *tx, int64_t id, int role);
+/*
+ * Give live user `id` the role `role` on behalf of `actor` (AUDIT_SYSTEM
+ * for the command line) and append the audit row "role_change", in the
+ * caller's transaction. 0; STORE_ENOTFOUND for no such live user;
+ * STORE_ECONFLICT when it would leave no manager — then the caller must
+ * fail its job so the change rolls back. The caller tells the user's
+ * sockets (ACCT_EV_ROLE) once the transaction has committed.
+ */
+int acct_change_role(struct store_tx *tx, int64_t actor, int64_t id, int role);
 
 /*
  * Erase an account: personal data removed (username becomes "former-ID",

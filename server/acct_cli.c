@@ -95,15 +95,11 @@ static int passwd_fn(struct store_tx *tx, void *arg)
 static int role_fn(struct store_tx *tx, void *arg)
 {
 	struct cli_user *u = arg;
-	char detail[64];
-	int rc = acct_set_role(tx, u->id, u->role);
+	int rc = acct_change_role(tx, AUDIT_SYSTEM, u->id, u->role);
 
 	if (rc == STORE_ECONFLICT)
 		u->why = "Hearth must keep at least one manager";
-	if (rc)
-		return rc;
-	snprintf(detail, sizeof detail, "{\"to\":\"%s\"}", acct_role_name(u->role));
-	return audit_append(tx, AUDIT_SYSTEM, "role_change", "user", u->id, detail);
+	return rc;
 }
 
 static int hash_password(const struct config *cfg, const char *file, const char *username,

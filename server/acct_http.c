@@ -148,6 +148,22 @@ static const char *str_field(struct http_req *req, const char *key, size_t max)
 	return v && strlen(v) <= max ? v : NULL;
 }
 
+/*
+ * Copy a username a client gave into out, lower-cased as usernames are
+ * stored. Returns 0; or -1 when it does not fit, with out set to "" — a
+ * name the username rule refuses by its length, as it does the long one.
+ */
+static int norm_username(const char *in, char *out, size_t outlen)
+{
+	if (strlen(in) >= outlen) {
+		out[0] = '\0';
+		return -1;
+	}
+	snprintf(out, outlen, "%s", in);
+	acct_norm_username(out);
+	return 0;
+}
+
 /* ---- authentication hook ---- */
 
 static int auth_fn(struct store_tx *tx, void *arg)
@@ -291,10 +307,11 @@ static void reg_checked(struct http_req *req, int rc)
 
 static void route_register(struct http_req *req)
 {
-	const char *username = str_field(req, "username", 64);
-	const char *password = str_field(req, "password", ACCT_PASSWORD_MAX + 1);
-	const char *email = str_field(req, "email", 254);
-	const char *name = str_field(req, "display_name", 256);
+	/* an over-long field is refused by its own rule below, not as missing */
+	const char *username = http_json_str(req, "username");
+	const char *password = http_json_str(req, "password");
+	const char *email = http_json_str(req, "email");
+	const char *name = http_json_str(req, "display_name");
 	const char *code, *msg;
 	struct pw_state *s;
 	char uname[65];
@@ -304,8 +321,7 @@ static void route_register(struct http_req *req)
 			   "Please give a username, password, e-mail address and display name.");
 		return;
 	}
-	snprintf(uname, sizeof uname, "%s", username);
-	acct_norm_username(uname);
+	norm_username(username, uname, sizeof uname);
 	if (acct_check_username(uname, &code, &msg) ||
 	    acct_check_password(password, uname, &code, &msg) ||
 	    acct_check_email(email, &code, &msg) || acct_check_display_name(name, &code, &msg)) {
@@ -786,28 +802,37 @@ static void route_erase(struct http_req *req)
 
 /* ---- roles ---- */
 
-static int role_fn(struct store_tx *tx, void *arg)
+/*
+ * The role change of both role routes (store thread): s->uid gets s->role,
+ * audited as done by the caller. On a refusal the job's error is set and
+ * the change rolls back.
+ */
+static int change_role(struct store_tx *tx, struct http_req *req)
 {
-	struct http_req *req = arg;
 	struct pw_state *s = req->state;
-	char detail[96];
-	int rc = acct_set_role(tx, s->uid, s->role);
+	int rc = acct_change_role(tx, req->user.id, s->uid, s->role);
 
 	if (rc == STORE_ECONFLICT)
 		return http_job_fail(req, 409, "last_manager",
 				     "Hearth must keep at least one manager.");
 	if (rc == STORE_ENOTFOUND)
 		return http_job_fail(req, 404, "not_found", "There is no such user.");
-	if (rc)
-		return rc;
-	snprintf(detail, sizeof detail, "{\"to\":\"%s\"}", acct_role_name(s->role));
-	rc = audit_append(tx, req->user.id, "role_change", "user", s->uid, detail);
+	return rc;
+}
+
+static int role_fn(struct store_tx *tx, void *arg)
+{
+	struct http_req *req = arg;
+	struct pw_state *s = req->state;
+	int rc = change_role(tx, req);
+
 	if (rc == 0)
 		req->out = json_pack("{s:I,s:s}", "id", (json_int_t)s->uid, "role",
 				     acct_role_name(s->role));
 	return rc;
 }
 
+/* After the commit: the person's sockets reconnect with their new rights. */
 static void role_done(struct http_req *req, int rc)
 {
 	struct pw_state *s = req->state;
@@ -967,18 +992,21 @@ static void route_get_avatar(struct http_req *req)
 #define STAFF_MAX 1000
 
 /*
- * GET /api/v1/staff: the accounts a manager may name as a group's
- * facilitators (role facilitator or manager, not erased), ordered by
- * display name, each with the groups it facilitates now. Names and roles
- * only: no e-mail, nor any other personal data.
+ * The staff directory as GET /api/v1/staff shows it: the accounts a
+ * manager may name as a group's facilitators (role facilitator or
+ * manager, not erased), ordered by display name, each with the groups it
+ * facilitates now. Names and roles only: no e-mail, nor any other personal
+ * data. With only_id > 0, the entry of that one live account whatever its
+ * role (the answer of POST /api/v1/staff). 0 with *out a new array, or a
+ * store error.
  */
-static int staff_fn(struct store_tx *tx, void *arg)
+static int staff_list(struct store_tx *tx, int64_t only_id, json_t **out)
 {
-	struct http_req *req = arg;
 	sqlite3_stmt *st = store_stmt(
 	    tx, "SELECT u.id, u.username, u.display_name, u.role, f.group_id FROM users u"
 		" LEFT JOIN group_facilitators f ON f.user_id = u.id"
-		" WHERE u.erased_at IS NULL AND u.role IN ('facilitator', 'manager')"
+		" WHERE u.erased_at IS NULL AND (u.id = ?1 OR"
+		" (?1 = 0 AND u.role IN ('facilitator', 'manager')))"
 		" ORDER BY u.display_name COLLATE NOCASE, u.id, f.group_id");
 	json_t *staff, *groups = NULL; /* groups: borrowed from the last account's object */
 	int64_t last = 0;
@@ -986,6 +1014,7 @@ static int staff_fn(struct store_tx *tx, void *arg)
 
 	if (!st)
 		return STORE_EIO;
+	sqlite3_bind_int64(st, 1, only_id);
 	staff = json_array();
 	/* one row per (account, group): the rows of an account are adjacent */
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1018,6 +1047,18 @@ static int staff_fn(struct store_tx *tx, void *arg)
 		json_decref(staff);
 		return store_check(tx, src, "staff");
 	}
+	*out = staff;
+	return 0;
+}
+
+static int staff_fn(struct store_tx *tx, void *arg)
+{
+	struct http_req *req = arg;
+	json_t *staff;
+	int rc = staff_list(tx, 0, &staff);
+
+	if (rc)
+		return rc;
 	req->out = json_pack("{s:o}", "staff", staff);
 	return req->out ? 0 : STORE_EIO;
 }
@@ -1029,6 +1070,61 @@ static void route_staff(struct http_req *req)
 		return;
 	}
 	http_run(req, staff_fn, NULL);
+}
+
+/* POST /api/v1/staff: the account named s->username gets s->role. */
+static int staff_role_fn(struct store_tx *tx, void *arg)
+{
+	struct http_req *req = arg;
+	struct pw_state *s = req->state;
+	json_t *one = NULL;
+	char hash[8];
+	int was;
+	int rc = acct_find(tx, s->username, &s->uid, &was, hash, sizeof hash);
+
+	if (rc == STORE_ENOTFOUND)
+		return http_job_fail(req, 404, "not_found", "There is no account with that username.");
+	if (rc == 0)
+		rc = change_role(tx, req);
+	if (rc == 0)
+		rc = staff_list(tx, s->uid, &one);
+	if (rc)
+		return rc;
+	req->out = json_incref(json_array_get(one, 0));
+	json_decref(one);
+	return req->out ? 0 : STORE_EIO;
+}
+
+static void route_staff_role(struct http_req *req)
+{
+	const char *username = http_json_str(req, "username");
+	int role = acct_role_parse(http_json_str(req, "role"));
+	const char *code, *msg;
+	struct pw_state *s;
+	char uname[65];
+
+	if (req->user.role != ACCT_MANAGER) {
+		http_error(req, 403, "not_allowed", "Only a manager can change roles.");
+		return;
+	}
+	if (!username || !*username) {
+		http_error(req, 400, "missing_field", "Please give the username of the account.");
+		return;
+	}
+	if (norm_username(username, uname, sizeof uname)) {
+		/* longer than any username can be: its rule says why */
+		acct_check_username(uname, &code, &msg);
+		http_error(req, 400, code, msg);
+		return;
+	}
+	if (role < 0) {
+		http_error(req, 400, "bad_role", "role must be member, facilitator or manager.");
+		return;
+	}
+	s = pw_state(req);
+	snprintf(s->username, sizeof s->username, "%s", uname);
+	s->role = role;
+	http_run(req, staff_role_fn, role_done);
 }
 
 static const struct http_route routes[] = {
@@ -1044,6 +1140,7 @@ static const struct http_route routes[] = {
 	{HTTP_GET, "/api/v1/users/{id}/avatar", route_get_avatar, HTTP_ROUTE_AUTH},
 	{HTTP_PUT, "/api/v1/users/{id}/role", route_role, HTTP_ROUTE_AUTH},
 	{HTTP_GET, "/api/v1/staff", route_staff, HTTP_ROUTE_AUTH},
+	{HTTP_POST, "/api/v1/staff", route_staff_role, HTTP_ROUTE_AUTH},
 };
 
 /* Rights changed: the cache must stop admitting what ended. */

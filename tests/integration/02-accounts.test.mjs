@@ -71,6 +71,35 @@ describe('accounts', () => {
     assert.equal(missing.json.error.code, 'missing_field');
   });
 
+  test('an over-long field gets its own rule\'s code, not missing_field; an absent one does', async () => {
+    const cases = [
+      [{ username: 'u'.repeat(65) }, 'bad_username'],
+      [{ username: 'u'.repeat(500) }, 'bad_username'],
+      [{ password: 'p'.repeat(1026) }, 'password_too_long'],
+      [{ password: 'p'.repeat(4000) }, 'password_too_long'],
+      [{ email: `${'e'.repeat(250)}@example.org` }, 'bad_email'],
+      [{ display_name: 'd'.repeat(257) }, 'bad_display_name'],
+      [{ display_name: 'é'.repeat(200) }, 'bad_display_name'],
+    ];
+    const db = path.join(srv.dataDir, 'hearth.db');
+    const accounts = sql(db, 'SELECT count(*) FROM users');
+    for (const [over, code] of cases) {
+      const res = await api(srv, '/api/v1/register', { body: newUser(over) });
+      const what = `${Object.keys(over)[0]} of ${[...Object.values(over)[0]].length} characters`;
+      assert.equal(res.status, 400, `${what}: ${res.text}`);
+      assert.equal(res.json.error.code, code, what);
+    }
+    assert.equal(sql(db, 'SELECT count(*) FROM users'), accounts, 'no account was made');
+    for (const field of ['username', 'password', 'email', 'display_name']) {
+      const body = newUser();
+      delete body[field];
+      const absent = await api(srv, '/api/v1/register', { body });
+      assert.equal(absent.json.error.code, 'missing_field', `${field} absent`);
+      const notString = await api(srv, '/api/v1/register', { body: { ...newUser(), [field]: 12 } });
+      assert.equal(notString.json.error.code, 'missing_field', `${field} not a string`);
+    }
+  });
+
   test('usernames are unique case-insensitively', async () => {
     const a = newUser();
     assert.equal((await api(srv, '/api/v1/register', { body: a })).status, 201);

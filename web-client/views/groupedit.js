@@ -38,10 +38,11 @@ function facilitatorsField(people, ticked) {
     h('legend', null, 'Facilitators', h('span', { class: 'optional' }, ' (optional)')),
     h('p', { class: 'hint', id: f.hintId }, none
       ? ['There are no facilitator accounts yet. To make one, the facilitator first registers ',
-        'on Hearth like anyone else; then whoever runs the Hearth server gives that account ',
-        'the facilitator role with the command ', h('code', null, 'hearth user role USERNAME facilitator'),
-        ' (USERNAME is the name they sign in with). You can set up the group now and choose ',
-        'its facilitators here later.']
+        'on Hearth like anyone else; then you give their account the facilitator role under ',
+        'Staff on the Manage page, by the username they sign in with. (Whoever runs the ',
+        'Hearth server can also use the command ',
+        h('code', null, 'hearth user role USERNAME facilitator'), '.) You can set up the group now ',
+        'and choose its facilitators here later.']
       : `Tick each person who will run this group’s sessions, at most ${FACILITATORS_MAX}.`),
     ...boxes, f.error);
   // errors are described on the group, and focus goes to its first box (or to it)
