@@ -2,11 +2,13 @@
 // and in the browser: text is only ever inserted as text (the one exception
 // is the marked helper for server-rendered board HTML), no inline script or
 // style, nothing loaded from another site, every module import resolves.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { SKIP, launchBrowser, startWebServer, withPage } from './helper.mjs';
+import {
+  SKIP, withPage, withBrowserAndServer,
+} from './helper.mjs';
 
 const ROOT = process.env.HEARTH_WEB_ROOT || path.resolve('web-client');
 
@@ -70,15 +72,7 @@ describe('web client source', () => {
 describe('dom.js in the browser', { skip: SKIP }, () => {
   let srv;
   let browser;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
-  });
+  withBrowserAndServer({}, (s, b) => { srv = s; browser = b; });
 
   test('h() inserts text as text and refuses what could run', async (t) => {
     await withPage(t, browser, srv, async ({ page }) => {

@@ -1,11 +1,11 @@
 // 01-accounts — the account screens in a real browser: register, sign in and
 // out, remember me, a wrong password announced, the profile, the picture,
 // password change, deleting the account, and coming back after a 401.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, launchBrowser, startWebServer, withPage, newUser, registerApi, signInUi, signInContext,
-  meFromContext, waitForText, waitForPath, api,
+  SKIP, withPage, newUser, registerApi, signInUi, signInContext, meFromContext, waitForText,
+  waitForPath, api, withBrowserAndServer,
 } from './helper.mjs';
 
 // smallest valid PNG: signature, IHDR 1x1, IDAT, IEND
@@ -16,15 +16,7 @@ const PNG = Buffer.from(
 describe('accounts in the browser', { skip: SKIP }, () => {
   let srv;
   let browser;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
-  });
+  withBrowserAndServer({}, (s, b) => { srv = s; browser = b; });
 
   test('register, sign out, a wrong password is announced, sign in again', async (t) => {
     await withPage(t, browser, srv, async ({ page, context }) => {

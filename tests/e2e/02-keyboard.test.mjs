@@ -1,11 +1,11 @@
 // 02-keyboard — using Hearth with the keyboard alone: the skip link, a logical
 // tab order with a visible focus, signing in, dialogs that hold focus and
 // give it back, and the small-screen menu.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, PHONE, launchBrowser, startWebServer, withPage, registerApi, signInContext,
-  waitForText, waitForPath,
+  SKIP, PHONE, withPage, registerApi, signInContext, waitForText, waitForPath,
+  withBrowserAndServer,
 } from './helper.mjs';
 
 /** What has focus: its accessible-ish name, and whether its focus shows. */
@@ -30,15 +30,7 @@ function focused(page) {
 describe('keyboard only', { skip: SKIP }, () => {
   let srv;
   let browser;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
-  });
+  withBrowserAndServer({}, (s, b) => { srv = s; browser = b; });
 
   test('the tab order is logical and every stop shows its focus', async (t) => {
     await withPage(t, browser, srv, async ({ page }) => {

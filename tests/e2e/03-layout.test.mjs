@@ -2,11 +2,11 @@
 // (saved for people to look at), nothing cut off or overlapping, WCAG AA
 // contrast of every text, help one click from every page, and no links to
 // screens whose API the server does not have yet.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, PHONE, DESKTOP, launchBrowser, startWebServer, withPage, registerApi, signInContext,
-  screenshot, waitForText, waitForPath,
+  SKIP, PHONE, DESKTOP, withPage, registerApi, signInContext, screenshot, waitForText,
+  waitForPath, withBrowserAndServer,
 } from './helper.mjs';
 
 // Runs in the page: elements that stick out of the viewport or overlap others.
@@ -112,15 +112,10 @@ describe('layout, contrast and help', { skip: SKIP }, () => {
   let srv;
   let browser;
   let creds;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
+  withBrowserAndServer({}, async (s, b) => {
+    srv = s;
+    browser = b;
     creds = await registerApi(srv);
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
   });
 
   for (const [size, viewport] of [['360', PHONE], ['desktop', DESKTOP]]) {

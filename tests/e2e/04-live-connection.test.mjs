@@ -3,9 +3,11 @@
 // routeWebSocket plays the server): join then resume, messages shown only
 // once stored and in seq order with no duplicates, pending messages re-sent
 // unchanged after a reconnect, refusals, keep-alive, and the close codes.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP, launchBrowser, startWebServer, withPage } from './helper.mjs';
+import {
+  SKIP, withPage, withBrowserAndServer,
+} from './helper.mjs';
 
 const WELCOME = { type: 'welcome', user: { id: 5, name: 'Maya', role: 'member' }, server_time: 1, version: '0.1.0', protocol: 'hearth.v1' };
 const JOINED = {
@@ -91,15 +93,7 @@ const view = (page) => page.evaluate(() => ({
 describe('live connection (scripted server)', { skip: SKIP }, () => {
   let srv;
   let browser;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
-  });
+  withBrowserAndServer({}, (s, b) => { srv = s; browser = b; });
 
   test('join, resume from 0, messages in seq order once, say → stored', async (t) => {
     await withPage(t, browser, srv, async ({ page }) => {

@@ -4,11 +4,11 @@
 // browser reviews the application and approves it; the applicant follows
 // the status to "My group" (next session, calendar, members). And a seat
 // offered from the waitlist, accepted.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, DESKTOP, PHONE, launchBrowser, startWebServer, withPeople, openAs, makeGroup, addMember,
-  newUser, api, waitForText, waitForPath, screenshot, assertLayout, until, cliUser,
+  SKIP, DESKTOP, PHONE, withPeople, openAs, makeGroup, addMember, newUser, api, waitForText,
+  waitForPath, screenshot, assertLayout, until, cliUser, withBrowserAndServer,
 } from './helper.mjs';
 
 const QUESTIONS = ['What brings you to the group?', 'Is there anything we should know?'];
@@ -16,15 +16,7 @@ const QUESTIONS = ['What brings you to the group?', 'Is there anything we should
 describe('groups and applications', { skip: SKIP }, () => {
   let srv;
   let browser;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
-  });
+  withBrowserAndServer({}, (s, b) => { srv = s; browser = b; });
 
   test('register, sign in, find a group, apply; a facilitator approves in a second browser',
     async (t) => {
@@ -166,7 +158,8 @@ describe('groups and applications', { skip: SKIP }, () => {
       await page.getByRole('button', { name: 'Set up the group' }).click();
       await waitForPath(page, '/manage');
       await waitForText(page.locator('#status'), /“Thursday carers” is set up/);
-      const item = page.locator('li').filter({ hasText: 'Thursday carers' });
+      // (in the Groups card: the Staff card names the groups each person runs too)
+      const item = page.locator('section[aria-labelledby="mg-groups"] li').filter({ hasText: 'Thursday carers' });
       await waitForText(item, /Thursdays at 18:30 \(Europe\/London\).*6 of 6 seats free/s);
       await waitForText(item.locator('p', { hasText: 'Facilitators:' }),
         new RegExp(`^Facilitators: ${fac.creds.display_name}$`));

@@ -6,11 +6,11 @@
 // removes a message and it disappears for everyone; the 360 px room is
 // screenshotted and checked; the session ends and its transcript is read,
 // searched and downloaded.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, PHONE, DESKTOP, launchBrowser, startWebServer, withPeople, makeGroup, slotStartingSoon,
-  screenshot, assertLayout, until, waitForText, waitForPath,
+  SKIP, PHONE, DESKTOP, withPeople, makeGroup, slotStartingSoon, screenshot, assertLayout, until,
+  waitForText, waitForPath, withBrowserAndServer,
 } from './helper.mjs';
 
 /** The messages a page shows: [{seq, author, text}] in page order. */
@@ -42,15 +42,10 @@ describe('the live room', { skip: SKIP }, () => {
   let srv;
   let browser;
   let g;
-  before(async () => {
-    srv = await startWebServer({ args: ['--live-rate-burst', '50', '--live-rate-per-min', '6000'] });
-    browser = await launchBrowser();
+  withBrowserAndServer({ args: ['--live-rate-burst', '50', '--live-rate-per-min', '6000'] }, async (s, b) => {
+    srv = s;
+    browser = b;
     g = await makeGroup(srv, { members: 2, checkins: true, slot: slotStartingSoon() });
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
   });
 
   test('three people, one order, typing, a dropped connection, a removal, the transcript',

@@ -3,11 +3,11 @@
 // reply that quotes part of an earlier post, the quote's link, flagging,
 // a held post approved by the facilitator, pinning; and the thread at
 // 360 px, screenshotted and checked for anything cut off or overlapping.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, DESKTOP, PHONE, launchBrowser, startWebServer, withPeople, makeGroup, waitForText,
-  screenshot, assertLayout, until,
+  SKIP, DESKTOP, PHONE, withPeople, makeGroup, waitForText, screenshot, assertLayout, until,
+  withBrowserAndServer,
 } from './helper.mjs';
 
 // a 1×1 PNG
@@ -19,15 +19,10 @@ describe('boards', { skip: SKIP }, () => {
   let srv;
   let browser;
   let g;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
+  withBrowserAndServer({}, async (s, b) => {
+    srv = s;
+    browser = b;
     g = await makeGroup(srv, { members: 2 });
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
   });
 
   test('a topic with a picture, a reply with a quote, a flag, a held post approved', async (t) => {

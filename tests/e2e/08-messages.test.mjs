@@ -2,26 +2,21 @@
 // it with someone from her group; the other sees the unread count rise in
 // the inbox without reloading, opens it, and replies; the reply arrives
 // live (a `dm` frame); a message is reported to the manager.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, DESKTOP, PHONE, launchBrowser, startWebServer, withPeople, makeGroup, waitForText,
-  waitForPath, screenshot, assertLayout, api,
+  SKIP, DESKTOP, PHONE, withPeople, makeGroup, waitForText, waitForPath, screenshot,
+  assertLayout, api, withBrowserAndServer,
 } from './helper.mjs';
 
 describe('private messages', { skip: SKIP }, () => {
   let srv;
   let browser;
   let g;
-  before(async () => {
-    srv = await startWebServer();
-    browser = await launchBrowser();
+  withBrowserAndServer({}, async (s, b) => {
+    srv = s;
+    browser = b;
     g = await makeGroup(srv, { members: 2 });
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
   });
 
   test('start a conversation, live delivery and unread counts, reply, report', async (t) => {

@@ -2,11 +2,11 @@
 // 360 px and at desktop width: a screenshot of each (for people to look
 // at), nothing cut off or overlapping, every text at WCAG AA contrast; and
 // the screens a role may not use are not offered to it.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, PHONE, DESKTOP, launchBrowser, startWebServer, withPeople, makeGroup, api, signUp,
-  screenshot, checkScreen, until, waitForText,
+  SKIP, PHONE, DESKTOP, withPeople, makeGroup, api, signUp, screenshot, checkScreen, until,
+  waitForText, withBrowserAndServer,
 } from './helper.mjs';
 import { connect, join, openSession } from '../integration/live-helper.mjs';
 
@@ -15,9 +15,9 @@ describe('every screen at 360 px and desktop', { skip: SKIP }, () => {
   let browser;
   let g;
   const ids = {};
-  before(async () => {
-    srv = await startWebServer({ args: ['--live-rate-burst', '50'] });
-    browser = await launchBrowser();
+  withBrowserAndServer({ args: ['--live-rate-burst', '50'] }, async (s, b) => {
+    srv = s;
+    browser = b;
     g = await makeGroup(srv, { members: 2, slot: { screening_questions: ['What brings you here?'] } });
     const [ma, mb] = g.members;
     // a board topic with a reply that quotes it
@@ -53,11 +53,6 @@ describe('every screen at 360 px and desktop', { skip: SKIP }, () => {
     // a report for the manager
     await api(srv, '/api/v1/reports', { cookie: mb.cookie, body: { about: 'post', post: topic.json.post.id,
       kind: 'other', reason: 'Checking the queue.' } });
-  });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    srv?.cleanup();
   });
 
   const SCREENS = {

@@ -6,6 +6,7 @@
 // screenshot of its page under SHOTS. Every page is watched for script errors
 // and Content-Security-Policy violations, which fail the test.
 import { existsSync, mkdirSync } from 'node:fs';
+import { before, after } from 'node:test';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, FAST_HASH, newUser, api, signUp, cookieOf } from '../integration/helper.mjs';
@@ -37,6 +38,25 @@ export function launchBrowser() {
 export function startWebServer(opts = {}) {
   return startServer({
     ...opts, args: [...FAST_HASH, '--accounts-max-failures', '1000', ...(opts.args || [])],
+  });
+}
+
+/**
+ * A server and a browser for the enclosing describe(): both started before
+ * its tests and stopped after them. ready(srv, browser) runs once both are
+ * up, for the set-up its tests share.
+ */
+export function withBrowserAndServer(opts, ready) {
+  let srv, browser;
+  before(async () => {
+    srv = await startWebServer(opts);
+    browser = await launchBrowser();
+    await ready(srv, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.stop();
+    srv?.cleanup();
   });
 }
 
