@@ -291,7 +291,8 @@ static void test_purge(void **state)
 	assert_string_equal(query(sql), "1");
 	assert_string_equal(
 	    query("SELECT detail FROM audit_log WHERE action = 'purge'"),
-	    "{\"screening\":1,\"closed_applications\":2,\"sessions\":2,\"mail\":0,\"spool_files\":0,\"years\":2}");
+	    "{\"screening\":1,\"closed_applications\":2,\"sessions\":2,\"mail\":0,"
+	    "\"spool_files\":0,\"years\":2}");
 
 	/* a second run finds nothing more, and is recorded too */
 	o.now = now; /* the same moment: what was due is gone */
