@@ -116,7 +116,8 @@ void conv__send_free(struct conv_send *j);
 /* Mark read up to up_to (never backwards); err PROTO_ENOT_FOUND when the
  * conversation or the message is not there for user_id. up_to 0: all. */
 struct conv_read {
-	int64_t conversation_id, user_id, up_to;
+	int64_t conversation_id, user_id;
+	int64_t up_to; /* in: read up to this message (0: all); out: the read mark now */
 	int err;
 	int64_t unread; /* out */
 };

@@ -330,6 +330,7 @@ int conv__read_fn(struct store_tx *tx, void *arg)
 			return rc;
 		last = j->up_to;
 	}
+	j->up_to = last; /* the mark never moves back: say where it is */
 	j->unread = conv__unread(tx, j->conversation_id, j->user_id, last);
 	return j->unread < 0 ? (int)j->unread : 0;
 }

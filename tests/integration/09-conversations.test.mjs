@@ -123,6 +123,7 @@ describe('private conversations', () => {
     // marking read never moves backwards
     const back = await api(srv, `/api/v1/conversations/${conv}/read`, { cookie: B.cookie, body: { up_to: ack1.id } });
     assert.equal(back.json.unread, 0);
+    assert.equal(back.json.up_to, ack3.id, 'the answer says where the mark is');
     list = await api(srv, '/api/v1/conversations', { cookie: B.cookie });
     assert.equal(list.json.conversations.find((c) => c.id === conv).unread, 0);
     // A has B's message unread until A reads everything
