@@ -774,8 +774,13 @@ static void route_edit(struct http_req *req)
 	struct bstate *s = with_id(req);
 	const char *body;
 
-	/* an edit may keep a quote, so the whole rendering limit applies */
-	if (s && (body = checked_field(req, "body", board_check_body))) {
+	/*
+	 * An edit may keep a quote, so the whole rendering limit applies. It
+	 * draws on the posting allowance like a new post: each edit is kept in
+	 * the history and screened for crisis phrases (an alert each time), so
+	 * unlimited edits would flood both.
+	 */
+	if (s && (body = checked_field(req, "body", board_check_body)) && !rate_refused(req)) {
 		screen_body(s, body);
 		run_on(req, s, OBJ_POST, edit_op, posted_then);
 	}

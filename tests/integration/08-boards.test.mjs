@@ -472,6 +472,23 @@ describe('flood limit', () => {
     assert.equal((await api(srv, `/api/v1/topics/${t.json.topic_id}/posts`, { cookie: u.cookie, body: { body: 'After a minute' } })).status, 201);
   });
 
+  test('edits draw on the same allowance', async () => {
+    const u = await signUp(srv);
+    const site = await api(srv, '/api/v1/boards', { cookie: u.cookie });
+    const conv = site.json.folders.find((f) => f.kind === 'conversations');
+    const t = await api(srv, `/api/v1/folders/${conv.id}/topics`, { cookie: u.cookie, body: { subject: 'Edited often', body: 'Version 0.' } });
+    assert.equal(t.status, 201, t.text);
+    const edit = (n) => api(srv, `/api/v1/posts/${t.json.post.id}`, { method: 'PATCH', cookie: u.cookie, body: { body: `Version ${n}.` } });
+    for (let i = 1; i <= 2; i++) assert.equal((await edit(i)).status, 200, `edit ${i}`);
+    const r = await edit(3);
+    assert.equal(r.status, 429);
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    const shown = await api(srv, `/api/v1/posts/${t.json.post.id}`, { cookie: u.cookie });
+    assert.match((shown.json.post ?? shown.json).body, /Version 2\./, 'the refused edit changed nothing');
+    await advanceClock(srv, 60_000);
+    assert.equal((await edit(4)).status, 200);
+  });
+
   test('refused posts take nothing from the allowance', async () => {
     const u = await signUp(srv);
     const site = await api(srv, '/api/v1/boards', { cookie: u.cookie });
