@@ -93,38 +93,16 @@ static int64_t interval_ms(const struct server *srv)
 
 static int load_fn(struct store_tx *tx, void *arg)
 {
-	int64_t *last = arg;
-	sqlite3_stmt *st =
-	    store_stmt(tx, "SELECT value FROM settings WHERE key = 'backup_last_ms'");
-	const char *v;
-
-	if (!st)
-		return STORE_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		v = (const char *)sqlite3_column_text(st, 0);
-		if (!v || parse_int64(v, 0, INT64_MAX, last))
-			*last = 0;
-	}
-	sqlite3_reset(st);
-	return 0;
+	return store_setting_get(tx, "backup_last_ms", arg);
 }
 
 /* RECORD: remember the backup's time and audit it (inside the store's batch). */
 static int record_fn(struct store_tx *tx, void *arg)
 {
 	const struct backup_run *r = arg;
-	sqlite3_stmt *st;
-	char v[24], *detail;
-	int rc;
+	char *detail;
+	int rc = store_setting_set(tx, "backup_last_ms", r->t_ms);
 
-	st = store_stmt(tx, "INSERT INTO settings (key, value) VALUES ('backup_last_ms', ?)"
-			    " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-	if (!st)
-		return STORE_EIO;
-	snprintf(v, sizeof v, "%lld", (long long)r->t_ms);
-	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-	rc = store_check(tx, sqlite3_step(st), "backup_record");
-	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	detail = xasprintf("{\"file\":\"%s\",\"pages\":%d}", r->name, r->pages);

@@ -97,18 +97,9 @@ static int purge_sessions(struct store_tx *tx, const struct retention_opts *o, i
 static int record(struct store_tx *tx, const struct retention_opts *o,
 		  const struct retention_counts *c)
 {
-	sqlite3_stmt *st =
-	    store_stmt(tx, "INSERT INTO settings (key, value) VALUES ('" SETTINGS_KEY
-			   "', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-	char v[24], *detail;
-	int rc;
+	char *detail;
+	int rc = store_setting_set(tx, SETTINGS_KEY, o->now);
 
-	if (!st)
-		return STORE_EIO;
-	snprintf(v, sizeof v, "%lld", (long long)o->now);
-	sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-	rc = store_check(tx, sqlite3_step(st), "purge_record");
-	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	detail = xasprintf("{\"screening\":%lld,\"closed_applications\":%lld,\"sessions\":%lld,"
@@ -176,20 +167,7 @@ static struct {
 
 static int load_fn(struct store_tx *tx, void *arg)
 {
-	int64_t *last = arg;
-	sqlite3_stmt *st =
-	    store_stmt(tx, "SELECT value FROM settings WHERE key = '" SETTINGS_KEY "'");
-	const char *v;
-
-	if (!st)
-		return STORE_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		v = (const char *)sqlite3_column_text(st, 0);
-		if (!v || parse_int64(v, 0, INT64_MAX, last))
-			*last = 0;
-	}
-	sqlite3_reset(st);
-	return 0;
+	return store_setting_get(tx, SETTINGS_KEY, arg);
 }
 
 static int run_fn(struct store_tx *tx, void *arg)

@@ -184,6 +184,44 @@ int store_exec(struct store_tx *tx, const char *sql)
 	return rc == SQLITE_CONSTRAINT ? STORE_ECONFLICT : STORE_EIO;
 }
 
+int store_setting_get(struct store_tx *tx, const char *key, int64_t *out)
+{
+	sqlite3_stmt *st = store_stmt(tx, "SELECT value FROM settings WHERE key = ?");
+	const char *v;
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return STORE_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		v = (const char *)sqlite3_column_text(st, 0);
+		if (!v || parse_int64(v, 0, INT64_MAX, out))
+			*out = 0;
+	}
+	rc = store_check(tx, rc, "setting_get");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_setting_set(struct store_tx *tx, const char *key, int64_t value)
+{
+	sqlite3_stmt *st = store_stmt(tx, "INSERT INTO settings (key, value) VALUES (?, ?)"
+					  " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	char v[24];
+	int rc;
+
+	if (!st)
+		return STORE_EIO;
+	snprintf(v, sizeof v, "%lld", (long long)value);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v, -1, SQLITE_TRANSIENT);
+	rc = store_check(tx, sqlite3_step(st), "setting_set");
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* ---- opening and migrations ---- */
 
 static int schema_current(struct store_tx *tx, int *version)

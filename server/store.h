@@ -82,6 +82,14 @@ int store_submit_solo(struct store *s, store_fn fn, store_done_fn done, void *ar
  */
 void store_stop(struct store *s, void (*on_stopped)(void *), void *arg);
 
+/*
+ * The settings table (key → a number kept as text), inside a job: read
+ * key into *out (0 when absent or not a number), or write it.
+ * 0, or a negative store_err.
+ */
+int store_setting_get(struct store_tx *tx, const char *key, int64_t *out);
+int store_setting_set(struct store_tx *tx, const char *key, int64_t value);
+
 /* Run one job now on this thread, in its own transaction (thread not started). */
 int store_run(struct store *s, store_fn fn, void *arg);
 /* The same for a job that only reads: a deferred transaction, so a running
