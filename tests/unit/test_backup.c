@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,31 +19,19 @@
 
 #include "backup.h"
 #include "store.h"
+#include "testdir.h"
 #include "util.h"
 
 /* ---- helpers ---- */
 
 static char *tmp_dir(void)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
-	char *dir = xasprintf("%s/hearth-backup-XXXXXX", base ? base : "/tmp");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
+	return testdir_new("backup");
 }
 
 static void rm_tree(char *dir)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(dir);
+	testdir_remove(dir);
 }
 
 static void write_file(const char *path, const char *text)

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "crypto.h"
+#include "testdir.h"
 #include "util.h"
 
 /* ---- scrypt ------------------------------------------------------------- */
@@ -435,29 +435,21 @@ static void test_random_hex(void **state)
 
 /* ---- the field key file ------------------------------------------------- */
 
-static char tmpdir[512];
+static char *tmpdir;
 
 static int group_setup(void **state)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
-
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "%s/crypto-XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	tmpdir = testdir_new("crypto");
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_remove(tmpdir);
+	tmpdir = NULL;
+	return 0;
 }
 
 /* A fresh path under the temp dir for this case. */

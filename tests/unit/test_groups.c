@@ -22,6 +22,7 @@
 #include "mail.h"
 #include "schedule.h"
 #include "store.h"
+#include "testdir.h"
 #include "util.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -54,13 +55,11 @@ struct fx {
 
 static int setup(void **state)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
 	struct fx *f = xcalloc(1, sizeof *f);
 	struct store_opts o = {NULL, "NORMAL", 64, 1000};
 	char err[256], *keyp, *path;
 
-	f->dir = xasprintf("%s/hearth-groups-XXXXXX", base ? base : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = testdir_new("groups");
 	path = xasprintf("%s/hearth.db", f->dir);
 	o.path = path;
 	if (store_open(&f->s, &o, err, sizeof err))
@@ -80,13 +79,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
 	store_free(f->s);
 	crypto_fieldkey_wipe(&f->key);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(f->dir);
+	testdir_remove(f->dir);
 	free(f);
 	sched_cleanup();
 	return 0;

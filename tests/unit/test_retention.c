@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "retention.h"
 #include "store.h"
+#include "testdir.h"
 #include "util.h"
 
 #define DAY (86400LL * 1000)
@@ -27,14 +27,6 @@
 static char *dir;
 static struct store *st;
 static int64_t now, cutoff;
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
 
 static int exec_fn(struct store_tx *tx, void *arg)
 {
@@ -85,14 +77,12 @@ static char *query(const char *sql)
 
 static int setup(void **state)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
 	struct store_opts o = {NULL, "NORMAL", 512, 100000};
 	char err[256], *path;
 	struct tm tm = {.tm_year = 130, .tm_mon = 5, .tm_mday = 15, .tm_hour = 12};
 
 	(void)state;
-	dir = xasprintf("%s/hearth-retention-XXXXXX", base ? base : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	dir = testdir_new("retention");
 	path = xasprintf("%s/hearth.db", dir);
 	o.path = path;
 	if (store_open(&st, &o, err, sizeof err))
@@ -111,8 +101,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	store_free(st);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(dir);
+	testdir_remove(dir);
 	return 0;
 }
 

@@ -15,14 +15,36 @@
 
 #include "schema.h"
 #include "store.h"
+#include "testdir.h"
 #include "util.h"
 
+static char *scratch; /* one folder for the whole run, removed at its end */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	scratch = testdir_new("store");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	testdir_remove(scratch);
+	scratch = NULL;
+	return 0;
+}
+
+/* A database path in a folder of its own (a store makes -wal and -shm beside it). */
 static char *tmp_db(void)
 {
-	char dir[] = "/tmp/hearth-store-XXXXXX";
+	static int n;
+	char *dir = xasprintf("%s/%d", scratch, ++n), *path;
 
-	assert_non_null(mkdtemp(dir));
-	return xasprintf("%s/hearth.db", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	path = xasprintf("%s/hearth.db", dir);
+	free(dir);
+	return path;
 }
 
 static struct store *open_ok(const char *path)
@@ -270,5 +292,5 @@ int main(void)
 		cmocka_unit_test(stop_drains_queue_and_checkpoints),
 		cmocka_unit_test(queue_limit_refuses),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <libwebsockets.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -24,31 +23,19 @@
 
 #include "config.h"
 #include "tls.h"
+#include "testdir.h"
 #include "util.h"
 
 #define DAY 86400
 
 static char *tmp_dir(void)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
-	char *dir = xasprintf("%s/hearth-tls-XXXXXX", base ? base : "/tmp");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
+	return testdir_new("tls");
 }
 
 static void rm_tree(char *dir)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(dir);
+	testdir_remove(dir);
 }
 
 static X509 *load_cert(const char *path)

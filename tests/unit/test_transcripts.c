@@ -22,6 +22,7 @@
 #include "store.h"
 #include "transcripts_store.h"
 #include "tx.h"
+#include "testdir.h"
 #include "util.h"
 
 int mail_enqueue(struct store_tx *tx, int64_t user_id, const char *kind, const char *subject,
@@ -103,13 +104,11 @@ static void exec_ok(struct fx *f, const char *sql)
 
 static int setup(void **state)
 {
-	const char *base = getenv("HEARTH_TEST_TMP");
 	struct fx *f = xcalloc(1, sizeof *f);
 	struct store_opts o = {NULL, "NORMAL", 64, 1000};
 	char err[256], *path;
 
-	f->dir = xasprintf("%s/hearth-tr-XXXXXX", base ? base : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = testdir_new("tr");
 	path = xasprintf("%s/hearth.db", f->dir);
 	o.path = path;
 	if (store_open(&f->s, &o, err, sizeof err))
@@ -123,12 +122,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
 	store_free(f->s);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(f->dir);
+	testdir_remove(f->dir);
 	free(f);
 	sched_cleanup();
 	return 0;
