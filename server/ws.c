@@ -518,7 +518,9 @@ static int on_writable(struct sess *s)
 {
 	int rc = 0;
 
-	if (s->ping_due && !s->closing && !lws_partial_buffered(s->wsi)) {
+	if (s->closing)
+		s->ping_due = 0; /* the close is what is owed now (and no callback spins for a ping) */
+	if (s->ping_due && !lws_partial_buffered(s->wsi)) {
 		/* not empty: lws 4.1 never reports an empty pong to the callback */
 		unsigned char ping[LWS_PRE + 2] = {[LWS_PRE] = 'h', [LWS_PRE + 1] = 'b'};
 
