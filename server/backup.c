@@ -502,8 +502,6 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
 		return fail(err, errlen, BACKUP_EIO, "cannot create %s: %s", dst, strerror(errno));
 	}
 	while ((n = read(in, buf, sizeof buf)) != 0) {
-		char *p = buf;
-
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -511,21 +509,11 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
 				  strerror(errno));
 			break;
 		}
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				rc = fail(err, errlen, BACKUP_EIO, "cannot write %s: %s", dst,
-					  strerror(errno));
-				break;
-			}
-			p += w;
-			n -= w;
-		}
-		if (rc)
+		if (write_all(out, buf, (size_t)n)) {
+			rc = fail(err, errlen, BACKUP_EIO, "cannot write %s: %s", dst,
+				  strerror(errno));
 			break;
+		}
 	}
 	if (rc == 0 && fsync(out))
 		rc = fail(err, errlen, BACKUP_EIO, "cannot write %s: %s", dst, strerror(errno));

@@ -424,21 +424,6 @@ static int read_full(int fd, unsigned char *p, size_t n, size_t *got)
 	return 0;
 }
 
-static int write_full(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int key_refuse(const char *path, int rc, const char *why)
 {
 	log_error("fieldkey_refused", "path=\"%s\" reason=\"%s\"", path, why);
@@ -546,7 +531,7 @@ static int key_create(const char *path, struct crypto_fieldkey *key)
 	}
 	random_or_die(raw, CRYPTO_FIELDKEY_BYTES);
 	raw[CRYPTO_FIELDKEY_BYTES] = 1;
-	if (fchmod(fd, 0600) || write_full(fd, raw, sizeof raw) || fsync(fd)) {
+	if (fchmod(fd, 0600) || write_all(fd, raw, sizeof raw) || fsync(fd)) {
 		log_error("fieldkey_write_failed", "path=\"%s\" errno=%d", tmp, errno);
 		goto unlink_tmp;
 	}

@@ -368,21 +368,6 @@ static CURLcode smtp_send(CURL *c, struct item *it, const struct buf *msg)
 	return cc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Durably write the message as DATA/mail/<UTC time>-<id>.eml; 0 or MAIL_EIO with err. */
 static int spool_write(struct item *it, const struct buf *msg, int64_t now)
 {

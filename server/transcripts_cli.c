@@ -35,21 +35,6 @@
 
 /* ---- files ---------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* An output file being written as PATH.tmp, then renamed to PATH. */
 struct outfile {
 	const char *path; /* NULL: standard output */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -262,6 +263,23 @@ int mkdir_p(const char *path, unsigned mode)
 	}
 	if (mkdir(tmp, mode) && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+int write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
 	return 0;
 }
 
