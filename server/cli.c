@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -111,4 +112,15 @@ struct store *cli_open_store(const struct config *cfg)
 	}
 	free(path);
 	return st;
+}
+
+struct store *cli_open_existing_store(const struct config *cfg)
+{
+	char *db = xasprintf("%s/hearth.db", cfg->data_dir);
+	int missing = access(db, F_OK) != 0;
+
+	if (missing)
+		fprintf(stderr, "hearth: there is no database at %s\n", db);
+	free(db);
+	return missing ? NULL : cli_open_store(cfg);
 }

@@ -25,5 +25,8 @@ int cli_parse(int argc, char **argv, int first, struct config *cfg, const char *
 /* Open the store of cfg's data folder synchronously (for CLI commands). NULL after
  * printing why. */
 struct store *cli_open_store(const struct config *cfg);
+/* The same, but only if the database exists: a command that reads or checks
+ * it must not create one for a mistyped --data. NULL after printing why. */
+struct store *cli_open_existing_store(const struct config *cfg);
 
 #endif

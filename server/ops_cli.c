@@ -211,7 +211,6 @@ int ops_cli_verify(int argc, char **argv)
 	struct verify v = {0};
 	struct store *st;
 	const char *pos[1];
-	char *db;
 	int npos, rc;
 
 	rc = parse(argc, argv, &cfg, pos, &npos, 1, NULL);
@@ -222,15 +221,7 @@ int ops_cli_verify(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_USAGE;
 	}
-	db = xasprintf("%s/hearth.db", cfg.data_dir);
-	if (access(db, F_OK)) {
-		fprintf(stderr, "hearth: there is no database at %s\n", db);
-		free(db);
-		config_free(&cfg);
-		return CLI_FAIL;
-	}
-	free(db);
-	st = cli_open_store(&cfg);
+	st = cli_open_existing_store(&cfg);
 	if (!st) {
 		config_free(&cfg);
 		return CLI_FAIL;

@@ -252,7 +252,6 @@ int retention_cli(int argc, char **argv)
 	struct run r;
 	struct store *st;
 	const char *pos[1];
-	char *db;
 	int npos, rc;
 
 	config_defaults(&cfg);
@@ -267,12 +266,7 @@ int retention_cli(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_USAGE;
 	}
-	db = xasprintf("%s/hearth.db", cfg.data_dir);
-	rc = access(db, F_OK);
-	if (rc)
-		fprintf(stderr, "hearth: there is no database at %s\n", db);
-	free(db);
-	st = rc ? NULL : cli_open_store(&cfg);
+	st = cli_open_existing_store(&cfg);
 	if (!st) {
 		config_free(&cfg);
 		return CLI_FAIL;

@@ -92,18 +92,6 @@ static int out_write(struct outfile *o, const char *p, size_t n)
 	return -1;
 }
 
-/* The database of cfg, opened only if it exists (a typo in --data must not create one). */
-static struct store *open_existing(const struct config *cfg)
-{
-	char *db = xasprintf("%s/hearth.db", cfg->data_dir);
-	int missing = access(db, F_OK) != 0;
-
-	if (missing)
-		fprintf(stderr, "hearth: there is no database at %s\n", db);
-	free(db);
-	return missing ? NULL : cli_open_store(cfg);
-}
-
 /* ---- export transcript -------------------------------------------------------- */
 
 struct one {
@@ -170,7 +158,7 @@ static int export_transcript(struct config *cfg, const char *id, const char *for
 				"[--format json|md|html|txt] [--out FILE]\n");
 		return CLI_USAGE;
 	}
-	st = open_existing(cfg);
+	st = cli_open_existing_store(cfg);
 	if (!st)
 		return CLI_FAIL;
 	rc = store_run(st, one_fn, &o);
@@ -316,7 +304,7 @@ static int export_research(struct config *cfg, const char *path, const char *gro
 				"[--since YYYY-MM-DD]\n");
 		return CLI_USAGE;
 	}
-	st = open_existing(cfg);
+	st = cli_open_existing_store(cfg);
 	if (!st)
 		return CLI_FAIL;
 	if (out_open(&f, path)) {
@@ -414,7 +402,7 @@ int trs_cli_verify(int argc, char **argv)
 		config_free(&cfg);
 		return ops_cli_verify(argc, argv);
 	}
-	st = open_existing(&cfg);
+	st = cli_open_existing_store(&cfg);
 	config_free(&cfg);
 	if (!st)
 		return CLI_FAIL;
