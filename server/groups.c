@@ -752,6 +752,21 @@ int groups__is_workshop(struct store_tx *tx, int64_t group_id, int *workshop)
 	return rc;
 }
 
+int groups_ever_member(struct store_tx *tx, int64_t group_id, int64_t user_id)
+{
+	sqlite3_stmt *st = store_stmt(tx, "SELECT 1 FROM memberships WHERE group_id = ?"
+					  " AND user_id = ? LIMIT 1");
+	int found;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, group_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
 int groups__is_active_member(struct store_tx *tx, int64_t group_id, int64_t user_id, int *yes)
 {
 	sqlite3_stmt *st = store_stmt(tx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE"

@@ -80,6 +80,10 @@ int groups_category_parse(const char *s);
 int groups_access(struct store_tx *tx, int64_t group_id, int64_t user_id, int64_t at_ms,
 		  int *access);
 
+/* 1 when user_id has ever had a membership of group_id (ended or not); 0 if
+ * never, or if it cannot be read. */
+int groups_ever_member(struct store_tx *tx, int64_t group_id, int64_t user_id);
+
 /*
  * The group's schedule, name (copied, truncated to namelen), capacity and
  * whether live check-ins are on. Any output pointer may be NULL. 0,

@@ -80,21 +80,6 @@ static int join_score(struct store_tx *tx, int64_t session, int64_t user, int *s
 
 /* ---- join ---- */
 
-static int ever_member(struct store_tx *tx, int64_t group, int64_t user)
-{
-	sqlite3_stmt *st = store_stmt(tx, "SELECT 1 FROM memberships WHERE group_id = ?"
-					  " AND user_id = ? LIMIT 1");
-	int found;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, group);
-	sqlite3_bind_int64(st, 2, user);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
-}
-
 /* The room's standing from session_events: who is muted or removed, and a pause. */
 static int load_standing(struct store_tx *tx, struct lj_join *j)
 {
@@ -188,7 +173,7 @@ int lj_join_fn(struct store_tx *tx, void *arg)
 	rc = groups_access(tx, j->group_id, j->user_id, now, &j->access);
 	if (rc == STORE_ENOTFOUND || (rc == 0 && j->access == GROUP_NONE)) {
 		/* never belonging answers like nothing being there */
-		j->err = rc == 0 && ever_member(tx, j->group_id, j->user_id) ? PROTO_ENOT_MEMBER
+		j->err = rc == 0 && groups_ever_member(tx, j->group_id, j->user_id) ? PROTO_ENOT_MEMBER
 									    : PROTO_ENOT_FOUND;
 		return 0;
 	}

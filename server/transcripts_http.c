@@ -334,21 +334,6 @@ struct query_state {
 	char fts[TRS_QUERY_MAX * 2 + TRS_QUERY_WORDS * 4 + 8];
 };
 
-static int ever_member(struct store_tx *tx, int64_t group, int64_t user)
-{
-	sqlite3_stmt *st = store_stmt(tx, "SELECT 1 FROM memberships WHERE group_id = ?"
-					  " AND user_id = ? LIMIT 1");
-	int found;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, group);
-	sqlite3_bind_int64(st, 2, user);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
-}
-
 /*
  * Members and facilitators of the group now, and managers, see every row
  * (with `readable` saying whether they may open it); former members see
@@ -368,7 +353,7 @@ static int list_fn(struct store_tx *tx, void *arg)
 	if (rc)
 		return rc;
 	if (access == GROUP_NONE && req->user.role != ACCT_MANAGER) {
-		if (!ever_member(tx, group, req->user.id))
+		if (!groups_ever_member(tx, group, req->user.id))
 			return http_job_fail(req, 404, "not_found", not_found_msg);
 		only_readable = 1;
 	}
