@@ -14,6 +14,8 @@
 // 'crisis' (crisis_resources frame), 'notice' (checkin_prompt, moderation,
 // alert, turns, checkin_score: the frame).
 
+import { Emitter } from './emitter.js';
+
 const TYPING_LAPSE_MS = 10_000;
 const TYPING_EVERY_MS = 3_000;
 const RETRY_MS = 1_500;
@@ -26,9 +28,10 @@ function randomId() {
     .replace(/=+$/, '');
 }
 
-export class Room {
+export class Room extends Emitter {
   /** opts: {newId: () => client_id, now: () => ms, retryMs} (tests pass their own). */
   constructor(socket, sessionId, opts = {}) {
+    super();
     this.socket = socket;
     this.session = sessionId;
     this.newId = opts.newId || randomId;
@@ -49,27 +52,10 @@ export class Room {
     this.pending = new Map();
     this.typing = new Map();  // user id -> {id, name, until}
     this.refusal = null;      // the error that refused `join`, if any
-    this.listeners = new Map();
     this.unsubscribe = [];
     this.typingSentAt = 0;
     this.typingOn = false;
     this.retryTimers = new Set();
-  }
-
-  on(name, fn) {
-    if (!this.listeners.has(name)) this.listeners.set(name, new Set());
-    this.listeners.get(name).add(fn);
-    return () => this.listeners.get(name).delete(fn);
-  }
-
-  emit(name, value) {
-    for (const fn of this.listeners.get(name) || []) {
-      try {
-        fn(value);
-      } catch (e) {
-        console.error(e);
-      }
-    }
   }
 
   /** Start following the socket, and join (now if connected, else on welcome). */

@@ -16,6 +16,7 @@
 // signed_out, client_bug), 'welcome' (frame), 'frame' (every server frame).
 
 import { api, ApiError } from '../api.js';
+import { Emitter } from './emitter.js';
 
 const PING_AFTER_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
@@ -35,7 +36,7 @@ async function defaultSignedIn() {
   }
 }
 
-export class LiveSocket {
+export class LiveSocket extends Emitter {
   /**
    * opts: {url, WebSocket (constructor), signedIn: async () => bool,
    * random: () => [0, 1), now: () => ms, events: the target of 'online' and
@@ -43,6 +44,7 @@ export class LiveSocket {
    * defaults suit the browser; tests pass their own.
    */
   constructor(opts = {}) {
+    super();
     this.url = opts.url || defaultUrl();
     this.WS = opts.WebSocket || globalThis.WebSocket;
     this.signedIn = opts.signedIn || defaultSignedIn;
@@ -53,7 +55,6 @@ export class LiveSocket {
     this.welcome = null;   // the last welcome frame
     this.attempt = 0;      // reconnects since the last welcome
     this.stopped = true;
-    this.listeners = new Map();
     this.timers = { retry: null, tick: null };
     this.lastSent = 0;
     this.pongDue = 0;
@@ -63,22 +64,6 @@ export class LiveSocket {
       (() => typeof navigator === 'undefined' || navigator.onLine !== false);
     this.onOffline = () => this.wentOffline();
     this.onOnline = () => this.cameOnline();
-  }
-
-  on(name, fn) {
-    if (!this.listeners.has(name)) this.listeners.set(name, new Set());
-    this.listeners.get(name).add(fn);
-    return () => this.listeners.get(name).delete(fn);
-  }
-
-  emit(name, value) {
-    for (const fn of this.listeners.get(name) || []) {
-      try {
-        fn(value);
-      } catch (e) {
-        console.error(e);
-      }
-    }
   }
 
   setStatus(status) {
