@@ -81,30 +81,7 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
  * except console errors matching opts.ignoreConsole (a list of RegExps).
  */
 export async function withPage(t, browser, srv, fn, opts = {}) {
-  const context = await browser.newContext({
-    baseURL: srv.url,
-    viewport: opts.viewport || DESKTOP,
-    locale: 'en-GB',
-    timezoneId: 'Europe/London',
-    reducedMotion: 'reduce',
-  });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const text = m.text();
-    // Chromium logs every 4xx answer to a fetch; those are expected here
-    if (m.type() === 'error' && !/^Failed to load resource/.test(text) &&
-        !(opts.ignoreConsole || []).some((re) => re.test(text))) {
-      problems.push(`console error: ${text}`);
-    }
-  });
-  page.on('request', (r) => {
-    if (!r.url().startsWith(srv.url) && !/^(data|blob):/.test(r.url())) {
-      problems.push(`third-party request: ${r.url()}`);
-    }
-  });
+  const { context, page, problems } = await openAs(browser, srv, null, opts);
   try {
     await fn({ page, context, problems });
     assert(problems.length === 0, `problems on the page:\n${problems.join('\n')}`);
@@ -215,6 +192,7 @@ export async function openAs(browser, srv, creds, opts = {}) {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     const text = m.text();
+    // Chromium logs every 4xx answer to a fetch; those are expected here
     if (m.type() === 'error' && !/^Failed to load resource/.test(text) &&
         !(opts.ignoreConsole || []).some((re) => re.test(text))) {
       problems.push(`console error: ${text}`);
