@@ -10,7 +10,7 @@ import {
 import net from 'node:net';
 import path from 'node:path';
 import {
-  startServer, api, sql, signUp, advanceClock, metric, tempDir, runHearth, WEB_ROOT, FAST_HASH,
+  startServer, api, sql, signUp, advanceClock, metric, tempDir, runHearth, waitFor, WEB_ROOT, FAST_HASH,
 } from './helper.mjs';
 
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -74,17 +74,6 @@ async function startSink(port, dir) {
       await gone;
     },
   };
-}
-
-// Poll until fn() is truthy. The limit only keeps a broken server from hanging the run.
-async function waitFor(fn, what, limitMs = 30_000) {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const spoolDir = (srv) => path.join(srv.dataDir, 'mail');

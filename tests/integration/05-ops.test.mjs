@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import {
-  BIN, startServer, api, sql, newUser, signUp, cliUser, advanceClock, runHearth, tempDir, FAST_HASH,
+  BIN, startServer, api, sql, newUser, signUp, cliUser, advanceClock, runHearth, tempDir, waitFor, FAST_HASH,
 } from './helper.mjs';
 
 const DAY = 86_400_000;
@@ -45,16 +45,6 @@ function scratch(t, prefix) {
   const dir = tempDir(prefix);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Poll fn until it returns a truthy value (no timing thresholds: only a generous cap). */
-async function until(fn, what) {
-  for (let i = 0; i < 600; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 const backupsOf = (dir) => {
@@ -100,12 +90,12 @@ describe('backups', () => {
     const srv = owned(t, await startServer({ args: FAST_HASH }));
     const out = path.join(scratch(t, 'hearth-bk-'), 'snapshot.db');
     const writers = startWriters(t, srv);
-    await until(() => writers.acked.length >= 30 || writers.errors.length, 'some writes');
+    await waitFor(() => writers.acked.length >= 30 || writers.errors.length, 'some writes');
     assert.deepEqual(writers.errors, []);
     const before = [...writers.acked]; // acknowledged before the backup began
     const r = await runHearthAsync(['backup', out, '--data', srv.dataDir]);
     const during = writers.acked.length - before.length;
-    await until(() => writers.acked.length >= before.length + during + 10, 'writes after the backup');
+    await waitFor(() => writers.acked.length >= before.length + during + 10, 'writes after the backup');
     await writers.stop();
     assert.deepEqual(writers.errors, []);
     assert.equal(r.status, 0, r.stderr);
@@ -138,11 +128,11 @@ describe('backups', () => {
   test('the scheduled backup, taken while clients write, holds every acknowledged row', async (t) => {
     const srv = owned(t, await startServer({ args: FAST_HASH }));
     const writers = startWriters(t, srv);
-    await until(() => writers.acked.length >= 30 || writers.errors.length, 'some writes');
+    await waitFor(() => writers.acked.length >= 30 || writers.errors.length, 'some writes');
     const before = [...writers.acked];
     await advanceClock(srv, DAY + 60_000);
-    const name = await until(() => backupsOf(srv.dataDir)[0], 'the scheduled backup');
-    await until(() => writers.acked.length >= before.length + 10 || writers.errors.length, 'writes after it');
+    const name = await waitFor(() => backupsOf(srv.dataDir)[0], 'the scheduled backup');
+    await waitFor(() => writers.acked.length >= before.length + 10 || writers.errors.length, 'writes after it');
     await writers.stop();
     assert.deepEqual(writers.errors, []);
     const file = path.join(srv.dataDir, 'backups', name);
@@ -183,9 +173,9 @@ describe('backups', () => {
     const seen = [];
     for (let day = 1; day <= 9; day++) {
       await advanceClock(srv, DAY + 60_000);
-      const name = await until(() => backupsOf(srv.dataDir).find((n) => !seen.includes(n)), `backup of day ${day}`);
+      const name = await waitFor(() => backupsOf(srv.dataDir).find((n) => !seen.includes(n)), `backup of day ${day}`);
       seen.push(name);
-      await until(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="ok"}') === day, 'the backup to be counted');
+      await waitFor(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="ok"}') === day, 'the backup to be counted');
     }
     const kept = backupsOf(srv.dataDir);
     assert.deepEqual(kept, seen.slice(2), 'the two oldest were pruned');
@@ -226,7 +216,7 @@ describe('backups', () => {
     await advanceClock(srv, HOUR / 2);
     assert.equal((await api(srv, '/healthz')).json.status, 'ok', 'a fresh server is not degraded');
     await advanceClock(srv, 2 * HOUR);
-    await until(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="failed"}') >= 1, 'a failed backup');
+    await waitFor(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="failed"}') >= 1, 'a failed backup');
     const h = await api(srv, '/healthz');
     assert.equal(h.status, 200);
     assert.equal(h.json.status, 'degraded');
@@ -234,7 +224,7 @@ describe('backups', () => {
 
     rmSync(path.join(dataDir, 'backups'));
     await advanceClock(srv, 20 * 60_000); // failures are retried after 15 minutes
-    await until(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="ok"}') === 1, 'a backup after the fix');
+    await waitFor(async () => metricValue(await metricsText(srv), 'hearth_backups_total{result="ok"}') === 1, 'a backup after the fix');
     assert.equal((await api(srv, '/healthz')).json.status, 'ok');
     assert.equal(backupsOf(dataDir).length, 1);
     await srv.stop();

@@ -5,7 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, api, advanceClock, cookieOf, sql, FAST_HASH } from './helper.mjs';
+import { startServer, api, advanceClock, cookieOf, sql, waitFor, FAST_HASH } from './helper.mjs';
 import { connect, join, makeGroup, addMember, openSession, sleep } from './live-helper.mjs';
 
 const FAST_RATE = ['--live-rate-burst', '200', '--live-rate-per-min', '60000'];
@@ -18,16 +18,6 @@ async function frame(c, type, pred = () => true, limitMs = 20_000) {
     if (f) return f;
     if (Date.now() > end) throw new Error(`no ${type} frame; last: ${JSON.stringify(c.frames.slice(-6))}`);
     await sleep(20);
-  }
-}
-
-async function waitFor(fn, what, limitMs = 30_000) {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await sleep(100);
   }
 }
 

@@ -11,23 +11,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import WebSocket from 'ws';
 import {
-  startServer, api, signUp, advanceClock, sql, runHearth, metric, cookieOf, tempDir, WEB_ROOT, FAST_HASH,
+  startServer, api, signUp, advanceClock, sql, runHearth, metric, cookieOf, tempDir, waitFor, WEB_ROOT, FAST_HASH,
 } from './helper.mjs';
 import { connect, join, makeGroup, openSession, sleep } from './live-helper.mjs';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 const db = (srv) => path.join(srv.dataDir, 'hearth.db');
-
-async function waitFor(fn, what, limitMs = 30_000) {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Stop and remove a server when the test ends, however it ends. */
 function owned(t, srv) {

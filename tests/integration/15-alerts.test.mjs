@@ -4,7 +4,7 @@
 // author erased), the manager (never the words), nobody else.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, signUp, advanceClock, sql, FAST_HASH } from './helper.mjs';
+import { startServer, api, signUp, advanceClock, sql, waitFor, FAST_HASH } from './helper.mjs';
 import { connect, join, makeGroup, openSession } from './live-helper.mjs';
 import path from 'node:path';
 
@@ -277,11 +277,10 @@ describe('check-in drops', () => {
       await advanceClock(srv, 26 * 60_000);
       await m.next('checkin_prompt', (f) => f.phase === 'close');
       m.send({ type: 'checkin', session, phase: 'close', score: 2 });
-      let got = [];
-      for (let i = 0; i < 50 && !got.length; i++) {
-        got = (await alertsOf(srv, g.facilitator)).filter((a) => a.kind === 'checkin_drop');
-        if (!got.length) await new Promise((r) => setTimeout(r, 100));
-      }
+      const got = await waitFor(async () => {
+        const drops = (await alertsOf(srv, g.facilitator)).filter((a) => a.kind === 'checkin_drop');
+        return drops.length && drops;
+      }, 'the check-in drop in the history');
       assert.equal(got.length, 1);
       assert.deepEqual([got[0].where, got[0].session, got[0].user.id], ['session', session, g.members[0].user.id]);
       assert.equal('text' in got[0], false);

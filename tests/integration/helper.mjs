@@ -158,3 +158,17 @@ export async function advanceClock(srv, ms) {
   if (r.status !== 200) throw new Error(`clock: ${r.status} ${r.text}`);
   return r.json;
 }
+
+/**
+ * Poll fn() until it gives something truthy, and return that. The limit is
+ * no timing threshold: it only keeps a broken server from hanging the run.
+ */
+export async function waitFor(fn, what, limitMs = 30_000) {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
