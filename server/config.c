@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -392,23 +391,25 @@ int config_flag_is_switch(const char *flag)
 /* Each entry of [server] trusted_proxies must be a numeric IPv4 or IPv6 address. */
 static int proxies_check(const char *list, char *err, size_t errlen)
 {
-	char *copy = xstrdup(list), *save = NULL, addr[16];
+	char **items = strlist_split(list, CONFIG_PROXIES_MAX + 1);
 	int n = 0, rc = 0;
 
-	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+	for (char **p = items; *p; p++) {
+		const char *t = *p;
+
 		if (++n > CONFIG_PROXIES_MAX) {
 			snprintf(err, errlen, "[server] trusted_proxies: at most %d addresses",
 				 CONFIG_PROXIES_MAX);
 			rc = -1;
 			break;
 		}
-		if (inet_pton(AF_INET, t, addr) != 1 && inet_pton(AF_INET6, t, addr) != 1) {
+		if (!ip_is_numeric(t)) {
 			snprintf(err, errlen, "[server] trusted_proxies: %.64s is not an IP address", t);
 			rc = -1;
 			break;
 		}
 	}
-	free(copy);
+	strlist_free(items);
 	return rc;
 }
 

@@ -11,7 +11,6 @@
  */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libwebsockets.h>
@@ -35,8 +34,7 @@
 static void split_origins(struct server *srv)
 {
 	const char *scheme = tls_enabled(&srv->cfg) ? "https" : "http";
-	char *list, *save = NULL;
-	size_t n = 0;
+	char *list;
 
 	if (srv->cfg.origins[0])
 		list = xstrdup(srv->cfg.origins);
@@ -46,21 +44,7 @@ static void split_origins(struct server *srv)
 				 srv->port);
 	else
 		list = xasprintf("%s://%s:%d", scheme, srv->cfg.listen_addr, srv->port);
-	srv->origins = xcalloc(17, sizeof *srv->origins);
-	for (char *t = strtok_r(list, ", ", &save); t && n < 16; t = strtok_r(NULL, ", ", &save))
-		srv->origins[n++] = xstrdup(t);
-	free(list);
-}
-
-static void split_proxies(struct server *srv)
-{
-	char *list = xstrdup(srv->cfg.trusted_proxies), *save = NULL;
-	size_t n = 0;
-
-	srv->proxies = xcalloc(CONFIG_PROXIES_MAX + 1, sizeof *srv->proxies);
-	for (char *t = strtok_r(list, ", ", &save); t && n < CONFIG_PROXIES_MAX;
-	     t = strtok_r(NULL, ", ", &save))
-		srv->proxies[n++] = xstrdup(t);
+	srv->origins = strlist_split(list, 16);
 	free(list);
 }
 
@@ -74,7 +58,7 @@ static int is_proxy(const struct server *srv, const char *ip)
 
 void server_client_ip(const struct server *srv, struct lws *wsi, char *out, size_t outlen)
 {
-	char xff[1024], addr[16];
+	char xff[1024];
 	int n;
 
 	lws_get_peer_simple(wsi, out, outlen);
@@ -95,7 +79,7 @@ void server_client_ip(const struct server *srv, struct lws *wsi, char *out, size
 		start = start ? start + 1 : xff;
 		while (*start == ' ' || *start == '\t')
 			start++;
-		if (inet_pton(AF_INET, start, addr) != 1 && inet_pton(AF_INET6, start, addr) != 1)
+		if (!ip_is_numeric(start))
 			return; /* not an address: believe nothing further left */
 		if (!is_proxy(srv, start)) {
 			snprintf(out, outlen, "%s", start);
@@ -281,7 +265,7 @@ int server_init(struct server *srv)
 		return 1;
 	}
 	split_origins(srv);
-	split_proxies(srv);
+	srv->proxies = strlist_split(srv->cfg.trusted_proxies, CONFIG_PROXIES_MAX);
 
 	uv_signal_init(&srv->loop, &srv->sigint);
 	uv_signal_init(&srv->loop, &srv->sigterm);
@@ -393,12 +377,8 @@ int server_run(struct server *srv)
 
 void server_free(struct server *srv)
 {
-	for (char **o = srv->origins; o && *o; o++)
-		free(*o);
-	free(srv->origins);
-	for (char **p = srv->proxies; p && *p; p++)
-		free(*p);
-	free(srv->proxies);
+	strlist_free(srv->origins);
+	strlist_free(srv->proxies);
 	routes_free(srv);
 	http_routes_clear();
 	store_free(srv->store);

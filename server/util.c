@@ -3,6 +3,7 @@
  */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -266,6 +267,24 @@ int mkdir_p(const char *path, unsigned mode)
 	return 0;
 }
 
+char **strlist_split(const char *list, size_t max)
+{
+	char *copy = xstrdup(list), *save = NULL, **items = xcalloc(max + 1, sizeof *items);
+	size_t n = 0;
+
+	for (char *t = strtok_r(copy, ", ", &save); t && n < max; t = strtok_r(NULL, ", ", &save))
+		items[n++] = xstrdup(t);
+	free(copy);
+	return items;
+}
+
+void strlist_free(char **items)
+{
+	for (char **p = items; p && *p; p++)
+		free(*p);
+	free(items);
+}
+
 int write_all(int fd, const void *data, size_t n)
 {
 	const char *p = data;
@@ -281,6 +300,13 @@ int write_all(int fd, const void *data, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int ip_is_numeric(const char *s)
+{
+	unsigned char addr[16];
+
+	return inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1;
 }
 
 int ip_is_loopback(const char *ip)

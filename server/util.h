@@ -61,10 +61,17 @@ size_t utf8_len(const char *s, size_t len);
 /* Parse a whole decimal integer in [min,max]; 0 on success, -1 otherwise. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* The items of a comma- or space-separated list, at most max of them: a
+ * NULL-terminated array, owned (free with strlist_free). */
+char **strlist_split(const char *list, size_t max);
+void strlist_free(char **items);
+
 /* Write all n bytes to fd, again after EINTR and short writes: 0, or -1 (errno set
  * by the failed write). Blocking: not for the loop thread. */
 int write_all(int fd, const void *data, size_t n);
 
+/* 1 when s is a numeric IPv4 or IPv6 address (no brackets, port or name). */
+int ip_is_numeric(const char *s);
 /* 1 when ip (a numeric address as lws_get_peer_simple writes it) is loopback. */
 int ip_is_loopback(const char *ip);
 

@@ -74,6 +74,28 @@ static void ct_equal_and_hex(void **state)
 	assert_string_equal(hex, "deadbeef");
 }
 
+static void lists_and_addresses(void **state)
+{
+	char **l = strlist_split(" a, b,,c  d ", 3);
+
+	(void)state;
+	assert_string_equal(l[0], "a");
+	assert_string_equal(l[1], "b");
+	assert_string_equal(l[2], "c");
+	assert_null(l[3]); /* "d" is past max */
+	strlist_free(l);
+	l = strlist_split("", 4);
+	assert_null(l[0]);
+	strlist_free(l);
+	strlist_free(NULL);
+	assert_true(ip_is_numeric("192.0.2.1"));
+	assert_true(ip_is_numeric("2001:db8::1"));
+	assert_false(ip_is_numeric("proxy.example"));
+	assert_false(ip_is_numeric("[2001:db8::1]"));
+	assert_false(ip_is_numeric("192.0.2.1:80"));
+	assert_false(ip_is_numeric(""));
+}
+
 static void loopback_addresses(void **state)
 {
 	(void)state;
@@ -95,6 +117,7 @@ int main(void)
 		cmocka_unit_test(utf8_table),
 		cmocka_unit_test(parse_int_bounds),
 		cmocka_unit_test(ct_equal_and_hex),
+		cmocka_unit_test(lists_and_addresses),
 		cmocka_unit_test(loopback_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
