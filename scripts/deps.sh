@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev
   libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev libsqlite3-dev
   libssl-dev libical-dev libcmark-dev libinih-dev libcurl4-openssl-dev tzdata)
-test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev chromium python3-aiosmtpd
-  fonts-dejavu-core openssl curl)
+test_pkgs=(libcmocka-dev sqlite3 clang libclang-rt-14-dev chromium python3 python3-aiosmtpd
+  fonts-dejavu-core openssl curl ca-certificates)
 
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" != "--run" ]; then pkgs+=("${test_pkgs[@]}"); fi
@@ -19,9 +19,11 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js (the test runner) only if no node is on the PATH at all
-if [ "${1:-}" != "--run" ] && ! command -v node >/dev/null 2>&1; then
-  missing+=(nodejs npm)
+# Node.js (the test runner) only if no node is on the PATH at all; npm (for
+# `npm ci`) also when a node came without it
+if [ "${1:-}" != "--run" ]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
