@@ -168,6 +168,15 @@ static void window_close(struct gen *g)
 	metrics_start(g);
 }
 
+/* The window ends: no more sending, and what is still owed has drain_s to come. */
+static void start_drain(struct gen *g, int64_t now)
+{
+	gen_stop_sending(g);
+	window_close(g);
+	g->deadline = now + (int64_t)(g->o.drain_s * 1e6);
+	g->phase = PH_DRAIN;
+}
+
 /* After the drain: what was owed and never came is an error. */
 static void window_settle(struct gen *g)
 {
@@ -301,10 +310,7 @@ static void window_scenario(struct gen *g)
 		}
 		if (now < g->w.t1)
 			return;
-		gen_stop_sending(g);
-		window_close(g);
-		g->deadline = now + (int64_t)(g->o.drain_s * 1e6);
-		g->phase = PH_DRAIN;
+		start_drain(g, now);
 		return;
 	case PH_DRAIN:
 		/* everything owed has come (and, after a storm, everyone is back) */
@@ -411,10 +417,7 @@ static void ramp_scenario(struct gen *g)
 	case PH_MEASURE:
 		if (now < g->w.t1)
 			return;
-		gen_stop_sending(g);
-		window_close(g);
-		g->deadline = now + (int64_t)(g->o.drain_s * 1e6);
-		g->phase = PH_DRAIN;
+		start_drain(g, now);
 		return;
 	case PH_DRAIN:
 		if (now < g->deadline && (gen_outstanding(g) > 0 || g->store_busy))
