@@ -198,15 +198,14 @@ static int list_fn(struct store_tx *tx, void *arg)
 /* The paging arguments: 0, or -1 with *bad naming the one that is wrong. */
 static int parse_query(struct http_req *req, struct alerts_query *q, const char **bad)
 {
-	const char *v;
 	int64_t limit = LIMIT_DEFAULT;
 
 	q->before_id = INT64_MAX;
-	if ((v = http_query(req, "before_id")) && parse_int64(v, 1, INT64_MAX / 2, &q->before_id)) {
+	if (http_query_int(req, "before_id", 1, INT64_MAX / 2, &q->before_id) < 0) {
 		*bad = "before_id";
 		return -1;
 	}
-	if ((v = http_query(req, "limit")) && parse_int64(v, 1, LIMIT_MAX, &limit)) {
+	if (http_query_int(req, "limit", 1, LIMIT_MAX, &limit) < 0) {
 		*bad = "limit";
 		return -1;
 	}

@@ -50,16 +50,6 @@ static int name_ok(const char *s)
 	return 1;
 }
 
-/* Parse the integer argument `name` in [min, max]; 0 absent, 1 present, -1 bad. */
-static int int_arg(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out)
-{
-	const char *v = http_query(req, name);
-
-	if (!v)
-		return 0;
-	return parse_int64(v, min, max, out) ? -1 : 1;
-}
-
 static int parse_query(struct http_req *req, struct audit_query *q, const char **bad)
 {
 	static const struct {
@@ -82,8 +72,8 @@ static int parse_query(struct http_req *req, struct audit_query *q, const char *
 	int64_t limit = LIMIT_DEFAULT;
 
 	for (size_t i = 0; i < ARRAY_LEN(ints); i++) {
-		int rc = int_arg(req, ints[i].name, ints[i].min, INT64_MAX / 2,
-				 (int64_t *)((char *)q + ints[i].val));
+		int rc = http_query_int(req, ints[i].name, ints[i].min, INT64_MAX / 2,
+					(int64_t *)((char *)q + ints[i].val));
 
 		if (rc < 0) {
 			*bad = ints[i].name;
@@ -91,7 +81,7 @@ static int parse_query(struct http_req *req, struct audit_query *q, const char *
 		}
 		*(int *)((char *)q + ints[i].has) = rc;
 	}
-	if (int_arg(req, "limit", 1, LIMIT_MAX, &limit) < 0) {
+	if (http_query_int(req, "limit", 1, LIMIT_MAX, &limit) < 0) {
 		*bad = "limit";
 		return -1;
 	}

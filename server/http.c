@@ -315,6 +315,16 @@ const char *http_query(const struct http_req *req, const char *name)
 	return NULL;
 }
 
+int http_query_int(const struct http_req *req, const char *name, int64_t min, int64_t max,
+		   int64_t *out)
+{
+	const char *v = http_query(req, name);
+
+	if (!v)
+		return 0;
+	return parse_int64(v, min, max, out) ? -1 : 1;
+}
+
 int http_cookie(const struct http_req *req, const char *name, char *out, size_t outlen)
 {
 	size_t n = strlen(name);

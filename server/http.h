@@ -131,6 +131,10 @@ void http_add_header(struct http_req *req, const char *name, const char *value);
 int64_t http_param_id(const struct http_req *req, int i);
 /* A query argument's value (URL-decoded), or NULL. Borrowed from req. */
 const char *http_query(const struct http_req *req, const char *name);
+/* Query argument `name` as an integer in [min, max] into *out: 0 when absent
+ * (*out unchanged), 1 when present and good, -1 when present and bad. */
+int http_query_int(const struct http_req *req, const char *name, int64_t min, int64_t max,
+		   int64_t *out);
 /* The value of cookie `name` copied into out (NUL-terminated); 0, or -1 if absent/too long. */
 int http_cookie(const struct http_req *req, const char *name, char *out, size_t outlen);
 

@@ -364,16 +364,6 @@ static int list_fn(struct store_tx *tx, void *arg)
 	return 0;
 }
 
-/* An integer argument in [min, max]; 0 absent (out unchanged), 1 present, -1 bad. */
-static int int_arg(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out)
-{
-	const char *v = http_query(req, name);
-
-	if (!v)
-		return 0;
-	return parse_int64(v, min, max, out) ? -1 : 1;
-}
-
 static struct query_state *query_state(struct http_req *req)
 {
 	struct query_state *q = xcalloc(1, sizeof *q);
@@ -393,8 +383,8 @@ static void route_list(struct http_req *req)
 	}
 	q = query_state(req);
 	q->limit = LIST_DEFAULT;
-	if (int_arg(req, "limit", 1, TRS_LIST_MAX, &q->limit) < 0 ||
-	    int_arg(req, "before", 1, INT64_MAX / 2, &q->before) < 0) {
+	if (http_query_int(req, "limit", 1, TRS_LIST_MAX, &q->limit) < 0 ||
+	    http_query_int(req, "before", 1, INT64_MAX / 2, &q->before) < 0) {
 		http_error(req, 400, "bad_field",
 			   "limit must be 1 to 500 and before a time in ms.");
 		return;
@@ -436,7 +426,7 @@ static void route_search(struct http_req *req)
 	int words;
 
 	q->limit = SEARCH_DEFAULT;
-	if (int_arg(req, "limit", 1, TRS_SEARCH_MAX, &q->limit) < 0) {
+	if (http_query_int(req, "limit", 1, TRS_SEARCH_MAX, &q->limit) < 0) {
 		http_error(req, 400, "bad_field", "limit must be 1 to 50.");
 		return;
 	}
