@@ -24,14 +24,13 @@
 #include "textfilter.h"
 #include "util.h"
 
-
-int conv__prepare(struct server *srv, int64_t author_id, int64_t conversation_id,
-		  const char *client_id, const char *text, size_t len, struct conv_send **out)
+int conv__prepare(int64_t author_id, int64_t conversation_id, const char *client_id,
+		  const char *text, size_t len, struct conv_send **out)
 {
 	struct conv_send *j;
 
 	*out = NULL;
-	if (!posting_take(srv, author_id))
+	if (!posting_take(author_id))
 		return PROTO_ERATE_LIMITED;
 	j = xcalloc(1, sizeof *j);
 	j->conversation_id = conversation_id;
@@ -185,7 +184,7 @@ static void send_done(int rc, void *arg)
 	int alive = !sess_job_done(c->s);
 
 	if (rc || j->err) {
-		posting_refund(c->srv, j->author_id); /* a refusal changes nothing */
+		posting_refund(j->author_id); /* a refusal changes nothing */
 		if (alive)
 			sess_error(c->s, rc ? store_err_code(rc) : j->err, c->ref,
 				   err_field(j->err));
@@ -244,9 +243,8 @@ static void on_dm_frame(struct sess *s, const struct proto_frame *f)
 	c->srv = s->srv;
 	snprintf(c->ref, sizeof c->ref, "%s", f->ref);
 	if (f->type == PROTO_IN_DM_SEND) {
-		int rc =
-		    conv__prepare(s->srv, s->user_id, f->dm_send.conversation, f->dm_send.client_id,
-				  f->dm_send.text.ptr, f->dm_send.text.len, &c->send);
+		int rc = conv__prepare(s->user_id, f->dm_send.conversation, f->dm_send.client_id,
+				       f->dm_send.text.ptr, f->dm_send.text.len, &c->send);
 
 		if (rc) {
 			sess_error(s, rc, f->ref, NULL);
@@ -264,7 +262,7 @@ static void on_dm_frame(struct sess *s, const struct proto_frame *f)
 	}
 	if (store_submit(s->srv->store, fn, done, c)) {
 		if (c->send)
-			posting_refund(s->srv, s->user_id);
+			posting_refund(s->user_id);
 		sess_error(s, PROTO_EOVERLOADED, f->ref, NULL);
 		conv__send_free(c->send);
 		free(c);

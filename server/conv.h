@@ -152,8 +152,8 @@ int64_t conv__group_for(struct store_tx *tx, int64_t conversation_id, int64_t us
  * Mask and check a text to post, take a rate-limit token, and fill a new
  * conv_send (loop thread). Returns 0 with *out, or PROTO_ERATE_LIMITED.
  */
-int conv__prepare(struct server *srv, int64_t author_id, int64_t conversation_id,
-		  const char *client_id, const char *text, size_t len, struct conv_send **out);
+int conv__prepare(int64_t author_id, int64_t conversation_id, const char *client_id,
+		  const char *text, size_t len, struct conv_send **out);
 /*
  * A message was stored (loop thread): dm to every connection of every
  * recipient not hiding the author, unread to the others, the crisis alert

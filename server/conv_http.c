@@ -521,7 +521,7 @@ static void post_then(struct http_req *req, int rc)
 	struct conv_send *j = req->state;
 
 	if (rc)
-		posting_refund(req->srv, j->author_id); /* a refusal changes nothing */
+		posting_refund(j->author_id); /* a refusal changes nothing */
 	if (rc == 0) {
 		conv__deliver(req->srv, j);
 		if (j->crisis && !j->dup)
@@ -556,8 +556,7 @@ static void route_post(struct http_req *req)
 			   proto_error_message(rc));
 		return;
 	}
-	rc = conv__prepare(req->srv, req->user.id, http_param_id(req, 0), cid, text, strlen(text),
-			   &j);
+	rc = conv__prepare(req->user.id, http_param_id(req, 0), cid, text, strlen(text), &j);
 	if (rc) {
 		http_add_header(req, "Retry-After", "2");
 		http_error(req, 429, proto_error_code(rc), proto_error_message(rc));

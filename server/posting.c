@@ -16,21 +16,18 @@
 static struct ratelimit live_rl;
 static struct tf_list *crisis_list, *profanity_list;
 
-int posting_take(struct server *srv, int64_t user_id)
+int posting_take(int64_t user_id)
 {
-	(void)srv;
 	return rl_take(&live_rl, user_id, clock_mono_ms()) == 0;
 }
 
-void posting_refund(struct server *srv, int64_t user_id)
+void posting_refund(int64_t user_id)
 {
-	(void)srv;
 	rl_refund(&live_rl, user_id);
 }
 
-void posting_prune(struct server *srv)
+void posting_prune(void)
 {
-	(void)srv;
 	rl_prune(&live_rl, clock_mono_ms());
 }
 

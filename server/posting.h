@@ -16,11 +16,11 @@ struct tf_list;
 /* Build the lists from [live] crisis_phrases / profanity (or the built-in ones). */
 void posting_init(struct server *srv);
 /* 1 and a token taken when user_id may post now; 0 when their bucket is empty. */
-int posting_take(struct server *srv, int64_t user_id);
+int posting_take(int64_t user_id);
 /* Give back the token of a post that was refused after all (refusals change nothing). */
-void posting_refund(struct server *srv, int64_t user_id);
+void posting_refund(int64_t user_id);
 /* Forget full buckets (call now and then). */
-void posting_prune(struct server *srv);
+void posting_prune(void);
 const struct tf_list *posting_crisis(void);
 const struct tf_list *posting_profanity(void);
 void posting_free(void);

@@ -594,7 +594,7 @@ static void say_done(int rc, void *arg)
 
 	r->jobs--;
 	if (rc || c->j.err) {
-		posting_refund(r->srv, c->j.author_id); /* a refusal changes nothing */
+		posting_refund(c->j.author_id); /* a refusal changes nothing */
 		if (alive)
 			sess_error(c->s, rc ? (rc == STORE_EBUSY ? PROTO_EOVERLOADED : PROTO_EINTERNAL)
 					    : c->j.err, c->ref, c->j.err == PROTO_EDUPLICATE ? "text" : NULL);
@@ -651,7 +651,7 @@ static void post(struct sess *s, struct room *r, struct occupant *p, const char 
 	struct say_ctx *c;
 	int masked;
 
-	if (!posting_take(s->srv, s->user_id)) {
+	if (!posting_take(s->user_id)) {
 		sess_error(s, PROTO_ERATE_LIMITED, ref, NULL);
 		return;
 	}
@@ -673,7 +673,7 @@ static void post(struct sess *s, struct room *r, struct occupant *p, const char 
 		send_presence(r, p);
 	}
 	if (submit(r, s, lj_say_fn, say_done, c)) {
-		posting_refund(s->srv, s->user_id);
+		posting_refund(s->user_id);
 		sess_error(s, PROTO_EOVERLOADED, ref, NULL);
 		free(c->j.text);
 		free(c);

@@ -64,7 +64,7 @@ size_t routes_ws_protocols(struct lws_protocols *out, size_t max)
 
 void routes_tick(struct server *srv)
 {
-	posting_prune(srv);
+	posting_prune();
 	/* -- module ticks -- */
 	retention_tick(srv);
 	boards_tick(srv);
