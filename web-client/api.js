@@ -69,6 +69,15 @@ export const api = {
   patch: (path, json, opts) => request('PATCH', path, { ...opts, json }),
   put: (path, body, contentType, opts) => request('PUT', path, { ...opts, body, contentType }),
   del: (path, json, opts) => request('DELETE', path, { ...opts, json }),
+  /** GET, or null when there is no such thing (404, or 400 for an id that cannot be one). */
+  async find(path, opts) {
+    try {
+      return await request('GET', path, opts);
+    } catch (e) {
+      if (e.status === 404 || e.status === 400) return null;
+      throw e;
+    }
+  },
 };
 
 // Does the server have this API yet? Screens that depend on a part of the API

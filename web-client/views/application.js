@@ -13,13 +13,8 @@ const STATUS = { pending: 'Waiting for a decision', approved: 'Approved', waitli
   referred: 'Referred elsewhere', withdrawn: 'Withdrawn' };
 
 export default async function application({ params, navigate }) {
-  let a;
-  try {
-    a = await api.get(`/api/v1/applications/${encodeURIComponent(params.id)}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that application');
-    throw e;
-  }
+  const a = await api.find(`/api/v1/applications/${encodeURIComponent(params.id)}`);
+  if (!a) return notFoundView('We cannot find that application');
   const title = `${a.applicant.name}’s application`;
   const answers = a.screening_purged ? note('The screening answers and GP details have been ' +
     'deleted, as the retention policy requires.')

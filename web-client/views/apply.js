@@ -10,13 +10,8 @@ import { textField, selectField, createForm } from '../ui/form.js';
 const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65-74', '75+'];
 
 export default async function apply({ params, navigate }) {
-  let g;
-  try {
-    g = await api.get(`/api/v1/groups/${encodeURIComponent(params.id)}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that group');
-    throw e;
-  }
+  const g = await api.find(`/api/v1/groups/${encodeURIComponent(params.id)}`);
+  if (!g) return notFoundView('We cannot find that group');
   const questions = (g.screening_questions || []).map((q, i) => textField({
     name: `answer${i}`, label: q, multiline: true, rows: 4, maxlength: 4000,
     hint: i === 0 ? 'Write as much or as little as you like (up to 4000 characters).' : undefined,

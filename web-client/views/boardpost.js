@@ -7,13 +7,8 @@ import { notFoundView } from '../ui/common.js';
 const PER_PAGE = 20;
 
 export default async function boardPost({ params, navigate }) {
-  let post;
-  try {
-    post = await api.get(`/api/v1/posts/${encodeURIComponent(params.id)}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that post');
-    throw e;
-  }
+  const post = await api.find(`/api/v1/posts/${encodeURIComponent(params.id)}`);
+  if (!post) return notFoundView('We cannot find that post');
   let page = 1;
   for (let p = 1; p <= 50; p++) {
     const r = await api.get(`/api/v1/topics/${post.topic_id}?page=${p}&per_page=${PER_PAGE}`);

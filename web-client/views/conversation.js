@@ -23,17 +23,11 @@ function newId() {
 
 export default async function conversation({ params, session, navigate, announce }) {
   const cid = Number(params.id);
-  let c;
-  let page;
-  try {
-    [c, page] = await Promise.all([
-      api.get(`/api/v1/conversations/${encodeURIComponent(params.id)}`),
-      api.get(`/api/v1/conversations/${encodeURIComponent(params.id)}/messages?limit=50`),
-    ]);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that conversation');
-    throw e;
-  }
+  const [c, page] = await Promise.all([
+    api.find(`/api/v1/conversations/${encodeURIComponent(params.id)}`),
+    api.find(`/api/v1/conversations/${encodeURIComponent(params.id)}/messages?limit=50`),
+  ]);
+  if (!c || !page) return notFoundView('We cannot find that conversation');
   const me = session.user;
   const others = othersIn(c, me.id);
   const names = others.map((p) => p.name).join(', ');

@@ -33,13 +33,8 @@ function topicItem(t) {
 
 export default async function folderView({ params, query, navigate }) {
   const pageNo = Math.max(1, Number(query.get('page')) || 1);
-  let r;
-  try {
-    r = await api.get(`/api/v1/folders/${encodeURIComponent(params.id)}/topics?page=${pageNo}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that board');
-    throw e;
-  }
+  const r = await api.find(`/api/v1/folders/${encodeURIComponent(params.id)}/topics?page=${pageNo}`);
+  if (!r) return notFoundView('We cannot find that board');
   const folder = r.folder;
   const pages = Math.max(1, Math.ceil(r.total / r.per_page));
   const pager = pages > 1 ? h('nav', { class: 'pager', 'aria-label': 'Pages of topics' },

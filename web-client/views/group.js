@@ -9,13 +9,8 @@ import { scheduleLines, intakeLine } from './groups.js';
 import { applicationSummary } from './mygroup.js';
 
 export default async function group({ params, session }) {
-  let g;
-  try {
-    g = await api.get(`/api/v1/groups/${encodeURIComponent(params.id)}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that group');
-    throw e;
-  }
+  const g = await api.find(`/api/v1/groups/${encodeURIComponent(params.id)}`);
+  if (!g) return notFoundView('We cannot find that group');
   let mine = null;
   if (session.user.role === 'member' && !g.my_role) {
     const { applications } = await api.get('/api/v1/me/applications');

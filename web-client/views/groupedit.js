@@ -110,12 +110,8 @@ export default async function groupEdit({ params, navigate }) {
   const creating = !params.id;
   let g = null;
   if (!creating) {
-    try {
-      g = await api.get(`/api/v1/groups/${encodeURIComponent(params.id)}`);
-    } catch (e) {
-      if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that group');
-      throw e;
-    }
+    g = await api.find(`/api/v1/groups/${encodeURIComponent(params.id)}`);
+    if (!g) return notFoundView('We cannot find that group');
   }
   const [{ staff }, { groups: all }] = await Promise.all([api.get('/api/v1/staff'),
     // names of the groups people already facilitate: a help, not a need

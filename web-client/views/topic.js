@@ -23,13 +23,8 @@ export default async function topicView({ params, query, navigate, announce }) {
   const tid = encodeURIComponent(params.id);
   let pageNo = Math.max(1, Number(query.get('page')) || 1);
   const focusPost = Number(query.get('post')) || null;
-  let r;
-  try {
-    r = await api.get(`/api/v1/topics/${tid}?page=${pageNo}&per_page=${PER_PAGE}`);
-  } catch (e) {
-    if (e.status === 404 || e.status === 400) return notFoundView('We cannot find that topic');
-    throw e;
-  }
+  let r = await api.find(`/api/v1/topics/${tid}?page=${pageNo}&per_page=${PER_PAGE}`);
+  if (!r) return notFoundView('We cannot find that topic');
   const postsBox = h('div', { class: 'posts' });
   const topicBar = h('div', { class: 'topic-bar' });
   const badges = h('p', { class: 'topic-badges' });
